@@ -1,0 +1,342 @@
+package dev.duet.protocol.mux;
+
+import dev.duet.thrift.mux.Open;
+import dev.duet.thrift.mux.ResetCode;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.AbstractChannel;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelMetadata;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultChannelConfig;
+import io.netty.channel.EventLoop;
+import io.netty.util.ReferenceCountUtil;
+
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+
+/**
+ * One mux stream as a Netty {@link io.netty.channel.Channel}: a child of the mux connection, registered on its event
+ * loop, whose pipeline reads and writes the stream's raw bytes as {@link ByteBuf}s — so the handlers behind it are
+ * exactly those of a direct client connection.
+ *
+ * <h3>Reference counting</h3>
+ * Each inbound {@code ByteBuf} is a DATA payload handed to the pipeline, which owns it. Outbound buffers are sliced
+ * (not copied) into DATA frames and released once the frames are written to the connection.
+ *
+ * <h3>Channel events</h3>
+ * {@code channelActive} fires on registration. On a chat server the stream's first inbound bytes are the client's first
+ * frame from {@code OPEN}. A peer {@code RESET} fires a {@link StreamResetEvent} user event, then closes the channel.
+ * A peer {@code CLOSE} closes the channel once every byte received before it has been read.
+ *
+ * <h3>Writability and flow control</h3>
+ * Outbound bytes are sent only within the stream's send window and the connection's; what does not fit waits in the
+ * channel's outbound buffer until a {@code WINDOW_UPDATE} arrives. {@link #isWritable()} is false while the stream's
+ * window is exhausted, while the connection is not writable, or while the outbound buffer is above its high water mark.
+ * Inbound bytes are credited back to the peer only as the pipeline reads them, so a reader that stops ({@code autoRead}
+ * off and no {@code read()}) stops only its own stream's sender.
+ *
+ * <h3>Closing</h3>
+ * {@link #close()} sends {@code CLOSE} (unless the stream was reset) and drops what is still queued;
+ * {@link #reset(ResetCode, String, long, String)} sends {@code RESET} instead. Closing the connection closes every
+ * stream on it.
+ */
+public final class StreamChannel extends AbstractChannel {
+    private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
+    private static final int WINDOW_OPEN = 1;
+    private static final int CONNECTION_WRITABLE = 2;
+
+    private final MuxHandler mux;
+    private final int streamId;
+    private final Open openFrame;
+    private final ChannelConfig config = new DefaultChannelConfig(this);
+    private final ArrayDeque<ByteBuf> inbound = new ArrayDeque<>();
+    private final int initialReceiveWindow;
+    private int sendWindow;
+    private int receiveWindow;
+    private int unacknowledged;
+    private boolean readRequested;
+    private boolean delivering;
+    private boolean inputClosed;
+    private boolean reset;
+    private boolean open = true;
+
+    StreamChannel(MuxHandler mux, int streamId, Open open, int sendWindow, int receiveWindow) {
+        super(mux.channel());
+        this.mux = mux;
+        this.streamId = streamId;
+        this.openFrame = open;
+        this.sendWindow = sendWindow;
+        this.receiveWindow = receiveWindow;
+        this.initialReceiveWindow = receiveWindow;
+    }
+
+    public int streamId() {
+        return streamId;
+    }
+
+    /** The {@code OPEN} that started this stream: the verified identities, the ring epoch, the client's address. */
+    public Open openFrame() {
+        return openFrame;
+    }
+
+    /** Aborts the stream with {@code code}: sends {@code RESET} and closes the channel. Any thread. */
+    public void reset(ResetCode code, String owner, long ringEpoch, String message) {
+        EventLoop loop = eventLoop();
+        if (!loop.inEventLoop()) {
+            loop.execute(() -> reset(code, owner, ringEpoch, message));
+            return;
+        }
+        if (!open || reset) {
+            return;
+        }
+        reset = true;
+        mux.writeReset(streamId, code, owner, ringEpoch, message);
+        close();
+    }
+
+    // ---- inbound, called by MuxHandler on the event loop ----
+
+    /** Queues the client's first frame from {@code OPEN}: not flow-controlled, since it came inside a control frame. */
+    void enqueueFirstFrame(ByteBuf firstFrame) {
+        inbound.add(firstFrame);
+        deliverIfRequested();
+    }
+
+    /** A DATA payload for this stream; returns false when it broke the receive window. */
+    boolean onData(ByteBuf payload) {
+        int size = payload.readableBytes();
+        if (size > receiveWindow) {
+            payload.release();
+            return false;
+        }
+        receiveWindow -= size;
+        if (!open || inputClosed) {
+            payload.release();
+            credit(size);
+            return true;
+        }
+        inbound.add(payload);
+        deliverIfRequested();
+        return true;
+    }
+
+    void onPeerClose() {
+        inputClosed = true;
+        closeIfDrained();
+    }
+
+    void onPeerReset(StreamResetEvent event) {
+        if (!open) {
+            return;
+        }
+        reset = true;
+        releaseInbound();
+        pipeline().fireUserEventTriggered(event);
+        close();
+    }
+
+    /** Returns false when the increment would overflow the window. */
+    boolean onWindowUpdate(int increment) {
+        if ((long) sendWindow + increment > Integer.MAX_VALUE) {
+            return false;
+        }
+        boolean wasClosed = sendWindow <= 0;
+        sendWindow += increment;
+        if (wasClosed) {
+            windowChanged();
+        }
+        return true;
+    }
+
+    void onConnectionWritabilityChanged(boolean writable) {
+        ChannelOutboundBuffer buffer = unsafe().outboundBuffer();
+        if (buffer != null) {
+            buffer.setUserDefinedWritability(CONNECTION_WRITABLE, writable);
+        }
+    }
+
+    /** The connection window or the stream window opened: send what waits. */
+    void windowChanged() {
+        ChannelOutboundBuffer buffer = unsafe().outboundBuffer();
+        if (buffer != null) {
+            buffer.setUserDefinedWritability(WINDOW_OPEN, sendWindow > 0);
+            if (!buffer.isEmpty()) {
+                unsafe().flush();
+            }
+        }
+    }
+
+    private void deliverIfRequested() {
+        if (readRequested && !delivering) {
+            deliver();
+        }
+    }
+
+    private void deliver() {
+        delivering = true;
+        try {
+            while (readRequested && !inbound.isEmpty() && open) {
+                readRequested = false;
+                for (ByteBuf buf; (buf = inbound.poll()) != null; ) {
+                    credit(buf.readableBytes());
+                    pipeline().fireChannelRead(buf);
+                }
+                pipeline().fireChannelReadComplete();
+            }
+        } finally {
+            delivering = false;
+        }
+        closeIfDrained();
+    }
+
+    private void credit(int consumed) {
+        unacknowledged += consumed;
+        if (unacknowledged >= initialReceiveWindow / 2) {
+            receiveWindow += unacknowledged;
+            mux.writeWindowUpdate(streamId, unacknowledged);
+            unacknowledged = 0;
+        }
+    }
+
+    private void closeIfDrained() {
+        if (inputClosed && inbound.isEmpty() && open) {
+            close();
+        }
+    }
+
+    private void releaseInbound() {
+        for (ByteBuf buf; (buf = inbound.poll()) != null; ) {
+            buf.release();
+        }
+    }
+
+    // ---- Channel ----
+
+    @Override
+    protected void doBeginRead() {
+        readRequested = true;
+        if (!delivering) {
+            deliver();
+        }
+    }
+
+    @Override
+    protected void doWrite(ChannelOutboundBuffer in) {
+        boolean wrote = false;
+        for (Object msg; (msg = in.current()) != null; ) {
+            ByteBuf buf = (ByteBuf) msg;
+            int readable = buf.readableBytes();
+            if (readable == 0) {
+                in.remove();
+                continue;
+            }
+            int allowed = Math.min(Math.min(sendWindow, mux.connectionSendWindow()), mux.maxDataPayload());
+            if (allowed <= 0) {
+                if (sendWindow > 0) {
+                    mux.awaitConnectionWindow(this);
+                }
+                break;
+            }
+            int size = Math.min(allowed, readable);
+            mux.writeData(new DataFrame(streamId, buf.retainedSlice(buf.readerIndex(), size)));
+            sendWindow -= size;
+            mux.consumeConnectionWindow(size);
+            in.removeBytes(size);
+            wrote = true;
+        }
+        in.setUserDefinedWritability(WINDOW_OPEN, sendWindow > 0);
+        if (wrote) {
+            mux.flush();
+        }
+    }
+
+    @Override
+    protected Object filterOutboundMessage(Object msg) {
+        if (msg instanceof ByteBuf) {
+            return msg;
+        }
+        ReferenceCountUtil.release(msg);
+        throw new UnsupportedOperationException("a stream carries ByteBufs only, not " + msg.getClass().getName());
+    }
+
+    @Override
+    protected void doClose() {
+        if (!open) {
+            return;
+        }
+        open = false;
+        releaseInbound();
+        if (!reset) {
+            mux.writeClose(streamId);
+        }
+        mux.streamClosed(this);
+    }
+
+    @Override
+    protected void doDisconnect() {
+        doClose();
+    }
+
+    @Override
+    protected void doBind(SocketAddress localAddress) {
+        throw new UnsupportedOperationException("a stream cannot be bound");
+    }
+
+    @Override
+    protected void doRegister() {
+        // Nothing to register with: the connection's channel does the I/O.
+    }
+
+    @Override
+    protected boolean isCompatible(EventLoop loop) {
+        return true;
+    }
+
+    @Override
+    protected SocketAddress localAddress0() {
+        return parent().localAddress();
+    }
+
+    @Override
+    protected SocketAddress remoteAddress0() {
+        return parent().remoteAddress();
+    }
+
+    @Override
+    protected AbstractUnsafe newUnsafe() {
+        return new StreamUnsafe();
+    }
+
+    @Override
+    public ChannelConfig config() {
+        return config;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open;
+    }
+
+    @Override
+    public boolean isActive() {
+        return open && isRegistered();
+    }
+
+    @Override
+    public ChannelMetadata metadata() {
+        return METADATA;
+    }
+
+    @Override
+    public String toString() {
+        return "StreamChannel(" + streamId + " on " + parent() + ")";
+    }
+
+    private final class StreamUnsafe extends AbstractUnsafe {
+        @Override
+        public void connect(SocketAddress remoteAddress, SocketAddress localAddress, ChannelPromise promise) {
+            safeSetFailure(promise, new UnsupportedOperationException("a stream is opened by its connection"));
+        }
+    }
+}
