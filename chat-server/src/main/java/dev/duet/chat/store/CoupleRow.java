@@ -1,0 +1,45 @@
+package dev.duet.chat.store;
+
+import net.openhft.hashing.LongHashFunction;
+import org.apache.hadoop.hbase.util.Bytes;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The HBase layout of one couple: one row, keyed by a 4-byte hash of the couple id followed by the id itself, so
+ * couples spread evenly over regions while a couple stays in one row (appends are single-row atomic).
+ *
+ * <pre>
+ * family m   qualifier seq:8 (big-endian)   value: the Message, TCompactProtocol
+ * family i   qualifier clientMsgId (UTF-8)  value: seq:8 timestamp:8
+ * family s   qualifier "last_seq"           value: seq:8
+ *            qualifier "read:" userId       value: seq:8
+ * </pre>
+ */
+final class CoupleRow {
+    static final byte[] MESSAGES = Bytes.toBytes("m");
+    static final byte[] IDEMPOTENCY = Bytes.toBytes("i");
+    static final byte[] STATE = Bytes.toBytes("s");
+    static final byte[] LAST_SEQ = Bytes.toBytes("last_seq");
+    private static final LongHashFunction HASH = LongHashFunction.murmur_3();
+
+    private CoupleRow() {
+    }
+
+    static byte[] key(String coupleId) {
+        byte[] id = coupleId.getBytes(StandardCharsets.UTF_8);
+        return Bytes.add(Bytes.toBytes((int) HASH.hashBytes(id)), id);
+    }
+
+    static byte[] seq(long seq) {
+        return Bytes.toBytes(seq);
+    }
+
+    static byte[] readMark(String userId) {
+        return Bytes.toBytes("read:" + userId);
+    }
+
+    static byte[] clientMsgId(String clientMsgId) {
+        return Bytes.toBytes(clientMsgId);
+    }
+}
