@@ -1,0 +1,144 @@
+package dev.duet.chat;
+
+import dev.duet.chat.service.ChatLimits;
+import dev.duet.chat.store.StoreSettings;
+import dev.duet.protocol.auth.TokenKeys;
+import dev.duet.protocol.client.ClientFrames;
+import dev.duet.protocol.mux.MuxSettings;
+import dev.duet.ring.HashRing;
+import io.netty.handler.ssl.SslContext;
+
+import java.util.Objects;
+
+/**
+ * Everything a chat server needs to know, validated when built. {@code clientPort} -1 turns the direct client listener
+ * off; port 0 picks a free port.
+ */
+public record ChatServerConfig(String id, String advertisedHost, String bindAddress, int muxPort, int clientPort,
+                               int adminPort, TokenKeys tokenKeys, String ringPath, int virtualNodes, double weight,
+                               ChatLimits limits, StoreSettings store, int maxClientFrameSize,
+                               int muxStreamWindow, int muxConnectionWindow, int ioThreads,
+                               SslContext directTls) {
+
+    public ChatServerConfig {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(tokenKeys, "tokenKeys");
+        if (id.isEmpty() || id.contains("/")) {
+            throw new IllegalArgumentException("id must be non-empty and without '/': " + id);
+        }
+        if (muxPort < 0 || muxPort > 65535 || clientPort < -1 || clientPort > 65535) {
+            throw new IllegalArgumentException("ports must be 0-65535 (client port -1 for none)");
+        }
+    }
+
+    public static Builder builder(String id, TokenKeys tokenKeys) {
+        return new Builder(id, tokenKeys);
+    }
+
+    public MuxSettings muxSettings() {
+        return new MuxSettings(id, muxStreamWindow, muxConnectionWindow, maxClientFrameSize + 16 * 1024);
+    }
+
+    /** Defaults for everything but the id and the token keys. */
+    public static final class Builder {
+        private final String id;
+        private final TokenKeys tokenKeys;
+        private String advertisedHost = "127.0.0.1";
+        private String bindAddress = "0.0.0.0";
+        private int muxPort = 7100;
+        private int clientPort = -1;
+        private int adminPort = 0;
+        private String ringPath = "/duet/ring";
+        private int virtualNodes = HashRing.DEFAULT_VIRTUAL_NODES;
+        private double weight = 1.0;
+        private ChatLimits limits = ChatLimits.defaults();
+        private StoreSettings store = StoreSettings.defaults();
+        private int maxClientFrameSize = ClientFrames.DEFAULT_MAX_FRAME_SIZE;
+        private int muxStreamWindow = MuxSettings.DEFAULT_STREAM_WINDOW;
+        private int muxConnectionWindow = MuxSettings.DEFAULT_CONNECTION_WINDOW;
+        private int ioThreads = 0;
+        private SslContext directTls;
+
+        private Builder(String id, TokenKeys tokenKeys) {
+            this.id = id;
+            this.tokenKeys = tokenKeys;
+        }
+
+        public Builder advertisedHost(String value) {
+            advertisedHost = value;
+            return this;
+        }
+
+        public Builder bindAddress(String value) {
+            bindAddress = value;
+            return this;
+        }
+
+        public Builder muxPort(int value) {
+            muxPort = value;
+            return this;
+        }
+
+        public Builder clientPort(int value) {
+            clientPort = value;
+            return this;
+        }
+
+        public Builder adminPort(int value) {
+            adminPort = value;
+            return this;
+        }
+
+        public Builder ringPath(String value) {
+            ringPath = value;
+            return this;
+        }
+
+        public Builder virtualNodes(int value) {
+            virtualNodes = value;
+            return this;
+        }
+
+        public Builder weight(double value) {
+            weight = value;
+            return this;
+        }
+
+        public Builder limits(ChatLimits value) {
+            limits = value;
+            return this;
+        }
+
+        public Builder store(StoreSettings value) {
+            store = value;
+            return this;
+        }
+
+        public Builder maxClientFrameSize(int value) {
+            maxClientFrameSize = value;
+            return this;
+        }
+
+        public Builder muxWindows(int stream, int connection) {
+            muxStreamWindow = stream;
+            muxConnectionWindow = connection;
+            return this;
+        }
+
+        public Builder ioThreads(int value) {
+            ioThreads = value;
+            return this;
+        }
+
+        public Builder directTls(SslContext value) {
+            directTls = value;
+            return this;
+        }
+
+        public ChatServerConfig build() {
+            return new ChatServerConfig(id, advertisedHost, bindAddress, muxPort, clientPort, adminPort, tokenKeys,
+                    ringPath, virtualNodes, weight, limits, store, maxClientFrameSize, muxStreamWindow,
+                    muxConnectionWindow, ioThreads, directTls);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.duet.chat.service;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The chat service's meters; docs/operations.md lists them. */
+public final class ChatMetrics {
+    private final MeterRegistry registry;
+    private final AtomicInteger sessions = new AtomicInteger();
+    private final Timer appendLatency;
+    private final Counter messagesStored;
+    private final Counter duplicates;
+    private final Counter pushes;
+
+    public ChatMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        registry.gauge("duet.chat.sessions", sessions);
+        this.appendLatency = Timer.builder("duet.chat.append.latency")
+                .description("time from a sendMessage to HBase accepting it")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
+        this.messagesStored = registry.counter("duet.chat.messages.stored");
+        this.duplicates = registry.counter("duet.chat.messages.duplicate");
+        this.pushes = registry.counter("duet.chat.pushes");
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    void sessionOpened() {
+        sessions.incrementAndGet();
+    }
+
+    void sessionClosed() {
+        sessions.decrementAndGet();
+    }
+
+    public int sessions() {
+        return sessions.get();
+    }
+
+    void request(String method) {
+        registry.counter("duet.chat.requests", "method", method).increment();
+    }
+
+    void requestFailed(String method, String code) {
+        registry.counter("duet.chat.request.errors", "method", method, "code", code).increment();
+    }
+
+    void authFailed(String reason) {
+        registry.counter("duet.chat.auth.failures", "reason", reason).increment();
+    }
+
+    void protocolError(String reason) {
+        registry.counter("duet.chat.protocol.errors", "reason", reason).increment();
+    }
+
+    void sessionEnded(String reason) {
+        registry.counter("duet.chat.sessions.ended", "reason", reason).increment();
+    }
+
+    Timer appendLatency() {
+        return appendLatency;
+    }
+
+    void stored(int count, int duplicateCount) {
+        messagesStored.increment(count);
+        duplicates.increment(duplicateCount);
+    }
+
+    void pushed() {
+        pushes.increment();
+    }
+}

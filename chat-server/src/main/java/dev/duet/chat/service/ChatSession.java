@@ -1,0 +1,426 @@
+package dev.duet.chat.service;
+
+import dev.duet.chat.store.ConcurrentAppendException;
+import dev.duet.protocol.client.MessageCatalog;
+import dev.duet.protocol.client.ThriftMessage;
+import dev.duet.protocol.client.UnknownMethodException;
+import dev.duet.protocol.codec.FrameTimeoutException;
+import dev.duet.protocol.mux.StreamChannel;
+import dev.duet.ring.Member;
+import dev.duet.thrift.chat.ChatError;
+import dev.duet.thrift.chat.ChatService;
+import dev.duet.thrift.chat.ClientEvents;
+import dev.duet.thrift.chat.ErrorCode;
+import dev.duet.thrift.chat.Message;
+import dev.duet.thrift.chat.SessionEndReason;
+import dev.duet.thrift.chat.TokenClaims;
+import dev.duet.thrift.mux.Open;
+import dev.duet.thrift.mux.ResetCode;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.apache.thrift.TApplicationException;
+import org.apache.thrift.TBase;
+import org.apache.thrift.TFieldIdEnum;
+import org.apache.thrift.protocol.TMessageType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * One client's session, at the end of the client pipeline, whether the client came through a presenter (the channel
+ * is a {@link StreamChannel}) or connected directly.
+ *
+ * <h3>Order</h3>
+ * Calls are processed one after another, in arrival order, and replies go out in that order; reading pauses while
+ * {@link ChatLimits#maxPipelinedRequests()} calls are in progress. Storage calls run asynchronously; their results
+ * are handled on the channel's event loop, where all of this object's state lives.
+ *
+ * <h3>Authentication</h3>
+ * The first call must be {@code authenticate}, within {@link ChatLimits#authTimeout()}. After the reply the session
+ * pushes every message after the client's {@code lastSeenSeq}, oldest first; pushes of new messages that arrive
+ * meanwhile are held and sent after, so the client sees each message once, in order.
+ *
+ * <h3>Ending</h3>
+ * Bad framing ends the session (stream reset {@code PROTOCOL_ERROR}, or connection closed) with a metric and a log
+ * line; an unknown method gets a Thrift {@code UNKNOWN_METHOD} exception and the session goes on. A client too slow to
+ * read its pushes is ended ({@code OVERLOAD}); it reconnects and catches up from storage.
+ */
+public final class ChatSession extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ChatSession.class);
+    private static final MessageCatalog RESULTS = MessageCatalog.client();
+
+    private final ChatOperations operations;
+    private ChannelHandlerContext ctx;
+    private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+    private int inProgress;
+    private TokenClaims identity;
+    private Couple couple;
+    private boolean catchingUp;
+    private final List<ThriftMessage> held = new ArrayList<>();
+    private long lastPushedSeq;
+    private ScheduledFuture<?> authTimer;
+    private ScheduledFuture<?> expiryTimer;
+    private boolean moving;
+    private boolean ended;
+
+    public ChatSession(ChatOperations operations) {
+        this.operations = operations;
+    }
+
+    String userId() {
+        return identity.getUserId();
+    }
+
+    // ---- lifecycle ----
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        operations.metrics().sessionOpened();
+        long timeout = operations.limits().authTimeout().toMillis();
+        authTimer = ctx.executor().schedule(() -> {
+            if (identity == null) {
+                end(ResetCode.PROTOCOL_ERROR, null, "auth_timeout", "no authenticate within " + timeout + " ms");
+            }
+        }, timeout, TimeUnit.MILLISECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        operations.metrics().sessionClosed();
+        cancel(authTimer);
+        cancel(expiryTimer);
+        if (couple != null) {
+            operations.hub().leave(couple, this);
+        }
+        held.clear();
+        ctx.fireChannelInactive();
+    }
+
+    private static void cancel(ScheduledFuture<?> timer) {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+    }
+
+    // ---- calls ----
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ThriftMessage call = (ThriftMessage) msg;
+        if (call.type() != TMessageType.CALL) {
+            operations.metrics().protocolError("not_a_call");
+            end(ResetCode.PROTOCOL_ERROR, null, "protocol_error", "message type " + call.type() + " from a client");
+            return;
+        }
+        enqueue(() -> handle(call));
+    }
+
+    private void enqueue(Supplier<CompletableFuture<Void>> work) {
+        if (++inProgress >= operations.limits().maxPipelinedRequests()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+        tail = tail.thenComposeAsync(ignored -> work.get(), ctx.executor())
+                .handleAsync((ignored, failure) -> {
+                    if (failure != null) {
+                        log.warn("call failed on {}", ctx.channel(), failure);
+                    }
+                    if (--inProgress < operations.limits().maxPipelinedRequests()
+                            && !ctx.channel().config().isAutoRead() && !moving && !ended) {
+                        ctx.channel().config().setAutoRead(true);
+                    }
+                    return null;
+                }, ctx.executor());
+    }
+
+    private CompletableFuture<Void> handle(ThriftMessage call) {
+        operations.metrics().request(call.name());
+        if (moving || ended || !ctx.channel().isActive()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (identity == null && !call.name().equals("authenticate")) {
+            reply(call, error(call.name(), new ChatError(ErrorCode.NOT_AUTHENTICATED, "authenticate first")))
+                    .addListener(written -> end(ResetCode.PROTOCOL_ERROR, null, "not_authenticated", null));
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<? extends TBase<?, ?>> result;
+        try {
+            result = dispatch(call);
+        } catch (ChatError error) {
+            result = CompletableFuture.completedFuture(error(call.name(), error));
+        } catch (SessionEndException end) {
+            return CompletableFuture.completedFuture(null).thenRun(() -> refuse(call, end));
+        }
+        return result.handleAsync((value, failure) -> {
+            if (failure == null) {
+                reply(call, value);
+            } else {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                if (cause instanceof SessionEndException end) {
+                    refuse(call, end);
+                } else {
+                    reply(call, error(call.name(), asChatError(call.name(), cause)));
+                }
+            }
+            return null;
+        }, ctx.executor());
+    }
+
+    private CompletableFuture<? extends TBase<?, ?>> dispatch(ThriftMessage call)
+            throws ChatError, SessionEndException {
+        TBase<?, ?> args = (TBase<?, ?>) call.body();
+        switch (call.name()) {
+            case "authenticate":
+                if (identity != null) {
+                    throw new ChatError(ErrorCode.BAD_REQUEST, "already authenticated");
+                }
+                return authenticate((ChatService.authenticate_args) args);
+            case "sendMessage": {
+                ChatService.sendMessage_args send = (ChatService.sendMessage_args) args;
+                return operations.send(this, couple, send.getClientMsgId(), send.getBody())
+                        .thenApply(sent -> new ChatService.sendMessage_result().setSuccess(sent));
+            }
+            case "fetchHistory": {
+                ChatService.fetchHistory_args fetch = (ChatService.fetchHistory_args) args;
+                return operations.history(couple.id(), fetch.getBeforeSeq(), fetch.getLimit())
+                        .thenApply(history -> new ChatService.fetchHistory_result().setSuccess(history));
+            }
+            case "markRead":
+                return operations.markRead(this, couple, ((ChatService.markRead_args) args).getSeq())
+                        .thenApply(done -> new ChatService.markRead_result());
+            case "setTyping":
+                operations.typing(this, couple, ((ChatService.setTyping_args) args).isTyping());
+                return CompletableFuture.completedFuture(new ChatService.setTyping_result());
+            case "ping":
+                return CompletableFuture.completedFuture(
+                        new ChatService.ping_result().setSuccess(operations.clock().millis()));
+            default:
+                throw new ChatError(ErrorCode.BAD_REQUEST, "unsupported call " + call.name());
+        }
+    }
+
+    private CompletableFuture<ChatService.authenticate_result> authenticate(ChatService.authenticate_args args)
+            throws SessionEndException {
+        Open open = ctx.channel() instanceof StreamChannel stream ? stream.openFrame() : null;
+        TokenClaims claims = operations.admit(args.getRequest(), open);
+        identity = claims;
+        cancel(authTimer);
+        scheduleExpiry(claims);
+        catchingUp = true;
+        couple = operations.hub().join(claims.getCoupleId(), this);
+        long lastSeen = Math.max(0, args.getRequest().getLastSeenSeq());
+        lastPushedSeq = lastSeen;
+        return operations.startSession(claims).thenApplyAsync(response -> {
+            ctx.channel().eventLoop().execute(() -> catchUp(lastSeen + 1, response.getLastSeq()));
+            return new ChatService.authenticate_result().setSuccess(response);
+        }, ctx.executor());
+    }
+
+    private void scheduleExpiry(TokenClaims claims) {
+        long millis = claims.getExpiresAt() * 1000 - operations.clock().millis();
+        expiryTimer = ctx.executor().schedule(() -> {
+            push(ThriftMessage.oneway("sessionEnding", new ClientEvents.sessionEnding_args(
+                    SessionEndReason.TOKEN_EXPIRED, "token expired")), 0);
+            ctx.executor().execute(() -> end(ResetCode.AUTH_FAILED, null, "token_expired", null));
+        }, Math.max(0, millis), TimeUnit.MILLISECONDS);
+    }
+
+    /** Pushes stored messages {@code from..to}, a page at a time, then what was held meanwhile. */
+    private void catchUp(long from, long to) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        if (from > to) {
+            catchingUp = false;
+            for (ThriftMessage push : held) {
+                send(push, seqOf(push));
+            }
+            held.clear();
+            return;
+        }
+        operations.page(couple.id(), from, to).whenCompleteAsync((messages, failure) -> {
+            if (failure != null) {
+                log.warn("could not read missed messages of couple {}; ending the session", couple.id(), failure);
+                end(ResetCode.INTERNAL, null, "catch_up_failed", null);
+                return;
+            }
+            long next = from;
+            for (Message message : messages) {
+                send(ThriftMessage.oneway("messageReceived", new ClientEvents.messageReceived_args(message)),
+                        message.getSeq());
+                next = message.getSeq() + 1;
+            }
+            catchUp(messages.isEmpty() ? to + 1 : next, to);
+        }, ctx.executor());
+    }
+
+    private static long seqOf(ThriftMessage push) {
+        return push.body() instanceof ClientEvents.messageReceived_args received ? received.getMessage().getSeq() : 0;
+    }
+
+    // ---- pushes, from any thread ----
+
+    /** Sends a push to this client; {@code seq} is the message's seq for new messages, 0 for other events. */
+    void push(ThriftMessage push, long seq) {
+        ctx.executor().execute(() -> {
+            if (!ctx.channel().isActive() || ended) {
+                return;
+            }
+            if (catchingUp) {
+                held.add(push);
+            } else {
+                send(push, seq);
+            }
+        });
+    }
+
+    private void send(ThriftMessage push, long seq) {
+        if (seq > 0) {
+            if (seq <= lastPushedSeq) {
+                return;
+            }
+            lastPushedSeq = seq;
+        }
+        Channel channel = ctx.channel();
+        if (!channel.isWritable() && channel.bytesBeforeWritable() > operations.limits().maxPendingPushBytes()) {
+            end(ResetCode.OVERLOAD, null, "slow_client", "client left too many pushes unread");
+            return;
+        }
+        operations.metrics().pushed();
+        ctx.writeAndFlush(push, ctx.voidPromise());
+    }
+
+    /** The couple moved to {@code owner}: answer what is in progress, say so, then end. */
+    public void moveTo(Member owner) {
+        ctx.executor().execute(() -> {
+            if (moving || ended) {
+                return;
+            }
+            moving = true;
+            ctx.channel().config().setAutoRead(false);
+            tail.whenCompleteAsync((ignored, failure) -> {
+                ctx.writeAndFlush(ThriftMessage.oneway("sessionEnding", new ClientEvents.sessionEnding_args(
+                        SessionEndReason.MOVED, "couple moved to " + owner.id())));
+                end(ResetCode.MOVED, owner, "moved", null);
+            }, ctx.executor());
+        });
+    }
+
+    // ---- replies and ending ----
+
+    private ChannelFuture reply(ThriftMessage call, TBase<?, ?> result) {
+        return ctx.writeAndFlush(ThriftMessage.reply(call.name(), call.seqId(), result));
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static TBase<?, ?> error(String method, ChatError error) {
+        TBase result = (TBase) RESULTS.newBody(method, TMessageType.REPLY);
+        TFieldIdEnum field = result.fieldForId(1);
+        result.setFieldValue(field, error);
+        return result;
+    }
+
+    private ChatError asChatError(String method, Throwable cause) {
+        if (cause instanceof ChatError error) {
+            operations.metrics().requestFailed(method, error.getCode().name().toLowerCase());
+            return error;
+        }
+        boolean unavailable = cause instanceof IOException || cause instanceof TimeoutException
+                || cause instanceof ConcurrentAppendException;
+        ErrorCode code = unavailable ? ErrorCode.UNAVAILABLE : ErrorCode.INTERNAL;
+        operations.metrics().requestFailed(method, code.name().toLowerCase());
+        if (!unavailable) {
+            log.warn("{} failed on {}", method, ctx.channel(), cause);
+        }
+        return new ChatError(code, unavailable ? "storage unavailable, retry" : "internal error");
+    }
+
+    private void refuse(ThriftMessage call, SessionEndException end) {
+        identity = null;
+        if (couple != null) {
+            operations.hub().leave(couple, this);
+            couple = null;
+        }
+        String reason = end.resetCode().name().toLowerCase();
+        if (ctx.channel() instanceof StreamChannel && end.resetCode() == ResetCode.NOT_OWNER) {
+            end(ResetCode.NOT_OWNER, end.owner(), reason, end.getMessage());
+            return;
+        }
+        reply(call, error(call.name(), new ChatError(end.errorCode(), end.getMessage())))
+                .addListener(written -> end(end.resetCode(), end.owner(), reason, end.getMessage()));
+    }
+
+    /** Ends the session: resets the stream with {@code code}, or closes the direct connection once flushed. */
+    private void end(ResetCode code, Member owner, String reason, String detail) {
+        if (!ctx.channel().isActive() || ended) {
+            return;
+        }
+        ended = true;
+        operations.metrics().sessionEnded(reason);
+        if (ctx.channel() instanceof StreamChannel stream) {
+            stream.reset(code, owner == null ? null : owner.id(), operations.owners().epoch(),
+                    detail == null ? reason : detail);
+        } else {
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof UnknownMethodException unknown) {
+            operations.metrics().protocolError("unknown_method");
+            enqueue(() -> {
+                ctx.writeAndFlush(ThriftMessage.exception(unknown.method(), unknown.seqId(), new TApplicationException(
+                        TApplicationException.UNKNOWN_METHOD, "unknown method " + unknown.method())));
+                return CompletableFuture.completedFuture(null);
+            });
+        } else if (cause instanceof DecoderException) {
+            String reason = reasonOf(cause);
+            operations.metrics().protocolError(reason);
+            log.info("ending session on {}: {} ({})", ctx.channel(), reason, cause.getMessage());
+            end(ResetCode.PROTOCOL_ERROR, null, reason, cause.getMessage());
+        } else if (cause instanceof IOException) {
+            log.debug("connection error on {}: {}", ctx.channel(), cause.toString());
+            ctx.close();
+        } else {
+            log.warn("unexpected error on {}", ctx.channel(), cause);
+            end(ResetCode.INTERNAL, null, "internal", null);
+        }
+    }
+
+    private static String reasonOf(Throwable cause) {
+        Throwable root = cause.getCause() != null && cause instanceof DecoderException
+                && !(cause instanceof TooLongFrameException || cause instanceof CorruptedFrameException
+                || cause instanceof FrameTimeoutException) ? cause.getCause() : cause;
+        if (root instanceof TooLongFrameException) {
+            return "frame_too_long";
+        } else if (root instanceof FrameTimeoutException) {
+            return "frame_timeout";
+        } else if (root instanceof CorruptedFrameException) {
+            return "malformed";
+        }
+        return "decoder_error";
+    }
+}

@@ -1,0 +1,53 @@
+package dev.duet.chat.service;
+
+import dev.duet.chat.store.HBaseChatStore;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** The couples with live sessions on this server. */
+public final class CoupleHub {
+    private final Map<String, Couple> couples = new ConcurrentHashMap<>();
+    private final HBaseChatStore store;
+
+    public CoupleHub(HBaseChatStore store) {
+        this.store = store;
+    }
+
+    /** Adds a session to its couple; atomic with {@link #leave} for the same couple. */
+    Couple join(String coupleId, ChatSession session) {
+        return couples.compute(coupleId, (id, couple) -> {
+            Couple joined = couple != null ? couple : new Couple(id, store);
+            joined.sessions().add(session);
+            return joined;
+        });
+    }
+
+    /** Removes a session; the couple goes too once it has no session and no append in progress. */
+    void leave(Couple couple, ChatSession session) {
+        couples.computeIfPresent(couple.id(), (id, current) -> {
+            current.sessions().remove(session);
+            return current.isIdle() ? null : current;
+        });
+        couple.sessions().remove(session);
+    }
+
+    Collection<Couple> couples() {
+        return couples.values();
+    }
+
+    /** The live sessions of each couple, for sweeping after a ring change. */
+    public Map<String, List<ChatSession>> sessionsByCouple() {
+        Map<String, List<ChatSession>> byCouple = new HashMap<>();
+        couples.forEach((id, couple) -> byCouple.put(id, new ArrayList<>(couple.sessions())));
+        return byCouple;
+    }
+
+    public int coupleCount() {
+        return couples.size();
+    }
+}

@@ -1,0 +1,205 @@
+package dev.duet.chat;
+
+import dev.duet.chat.testing.ChatCluster;
+import dev.duet.chat.testing.MuxTestConnection;
+import dev.duet.chat.testing.MuxTestConnection.OpenedStream;
+import dev.duet.chat.testing.TestChatClient;
+import dev.duet.protocol.client.ThriftMessage;
+import dev.duet.protocol.mux.StreamResetEvent;
+import dev.duet.ring.HashRing;
+import dev.duet.ring.Member;
+import dev.duet.thrift.chat.AuthResponse;
+import dev.duet.thrift.chat.ClientEvents;
+import dev.duet.thrift.chat.SendResult;
+import dev.duet.thrift.chat.SessionEndReason;
+import dev.duet.thrift.mux.ResetCode;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static dev.duet.chat.testing.ChatCluster.newCouple;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The chat server as presenters see it: streams over mux connections. */
+class ChatServerMuxTest {
+    private ChatCluster cluster;
+
+    @BeforeEach
+    void start() {
+        cluster = new ChatCluster();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        cluster.close();
+    }
+
+    private OpenedStream open(MuxTestConnection mux, String user, String couple, String partner, long lastSeen)
+            throws Exception {
+        return mux.open(user, couple, partner, cluster.token(user, couple, partner), lastSeen);
+    }
+
+    private static AuthResponse authenticated(OpenedStream stream) throws Exception {
+        return TestChatClient.success(stream.authReply().get(30, TimeUnit.SECONDS));
+    }
+
+    /** A couple id that {@code owner} owns on a ring of {@code members}. */
+    private static String coupleOwnedBy(String owner, String... members) {
+        List<Member> ring = new ArrayList<>();
+        for (String id : members) {
+            ring.add(new Member(id, "127.0.0.1", 1, 0));
+        }
+        HashRing view = HashRing.of(1, ring);
+        while (true) {
+            String couple = newCouple();
+            if (view.ownerOf(couple).id().equals(owner)) {
+                return couple;
+            }
+        }
+    }
+
+    @Test
+    void streamsCarryTheChatLikeDirectConnections() throws Exception {
+        ChatServer server = cluster.startServer("chat-a");
+        MuxTestConnection mux = cluster.muxTo(server);
+        String couple = newCouple();
+        OpenedStream ann = open(mux, "ann", couple, "bob", 0);
+        OpenedStream bob = open(mux, "bob", couple, "ann", 0);
+        assertEquals("ann", authenticated(ann).getUserId());
+        authenticated(bob);
+        SendResult sent = ann.client().send("m-1", "over the mux");
+        ThriftMessage push = bob.client().nextPush(10);
+        assertEquals(sent.getSeq(), ((ClientEvents.messageReceived_args) push.body()).getMessage().getSeq());
+        assertEquals(2, mux.streamCount());
+        ann.stream().close().sync();
+        assertTrue(waitFor(() -> server.sessions() == 1), "closing the stream ends its session");
+    }
+
+    @Test
+    void aCoupleOwnedElsewhereIsRefusedWithTheOwner() throws Exception {
+        ChatServer a = cluster.startServer("chat-a");
+        cluster.startServer("chat-b");
+        assertTrue(a.ring().awaitRing(ring -> ring.members().size() == 2, java.time.Duration.ofSeconds(20)));
+        String couple = coupleOwnedBy("chat-b", "chat-a", "chat-b");
+        OpenedStream stream = open(cluster.muxTo(a), "ann", couple, "bob", 0);
+        StreamResetEvent reset = stream.reset().get(30, TimeUnit.SECONDS);
+        assertEquals(ResetCode.NOT_OWNER, reset.code());
+        assertEquals("chat-b", reset.owner());
+        assertEquals(a.ring().epoch(), reset.ringEpoch());
+        assertTrue(reset.isRetryable());
+    }
+
+    @Test
+    void aTokenForAnotherCoupleThanTheOpenNamesIsRefused() throws Exception {
+        ChatServer server = cluster.startServer("chat-a");
+        String token = cluster.token("ann", newCouple(), "bob");
+        OpenedStream stream = cluster.muxTo(server).open("ann", newCouple(), "bob", token, 0);
+        StreamResetEvent reset = stream.reset().get(30, TimeUnit.SECONDS);
+        assertEquals(ResetCode.AUTH_FAILED, reset.code());
+    }
+
+    @Test
+    void couplesThatMoveOnARingChangeAreToldAndReset() throws Exception {
+        ChatServer a = cluster.startServer("chat-a");
+        String moving = coupleOwnedBy("chat-b", "chat-a", "chat-b");
+        String staying = coupleOwnedBy("chat-a", "chat-a", "chat-b");
+        MuxTestConnection mux = cluster.muxTo(a);
+        OpenedStream leaving = open(mux, "ann", moving, "bob", 0);
+        OpenedStream remaining = open(mux, "carol", staying, "dave", 0);
+        authenticated(leaving);
+        authenticated(remaining);
+
+        cluster.startServer("chat-b");
+        ThriftMessage notice = leaving.client().nextPush(30);
+        assertEquals("sessionEnding", notice.name());
+        assertEquals(SessionEndReason.MOVED, ((ClientEvents.sessionEnding_args) notice.body()).getReason());
+        StreamResetEvent reset = leaving.reset().get(30, TimeUnit.SECONDS);
+        assertEquals(ResetCode.MOVED, reset.code());
+        assertEquals("chat-b", reset.owner());
+        assertEquals(1, remaining.client().send("m-1", "still served by chat-a").getSeq());
+    }
+
+    @Test
+    void twoServersThatBothThinkTheyOwnACoupleNeverDuplicateASeq() throws Exception {
+        ChatServer a = cluster.startServer("chat-a", b -> b.ringPath("/rings/split-a-" + System.nanoTime()));
+        ChatServer b = cluster.startServer("chat-b", c -> c.ringPath("/rings/split-b-" + System.nanoTime()));
+        String couple = newCouple();
+        OpenedStream ann = open(cluster.muxTo(a), "ann", couple, "bob", 0);
+        OpenedStream bob = open(cluster.muxTo(b), "bob", couple, "ann", 0);
+        authenticated(ann);
+        authenticated(bob);
+        List<CompletableFuture<ThriftMessage>> replies = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            replies.add(ann.client().callAsync("sendMessage", 1000 + i,
+                    new dev.duet.thrift.chat.ChatService.sendMessage_args("a-" + i, "from a " + i)));
+            replies.add(bob.client().callAsync("sendMessage", 1000 + i,
+                    new dev.duet.thrift.chat.ChatService.sendMessage_args("b-" + i, "from b " + i)));
+        }
+        Set<Long> seqs = new HashSet<>();
+        for (CompletableFuture<ThriftMessage> reply : replies) {
+            SendResult result = TestChatClient.success(reply.get(60, TimeUnit.SECONDS));
+            assertTrue(seqs.add(result.getSeq()), "seq " + result.getSeq() + " given twice");
+        }
+        assertEquals(60, seqs.size());
+        assertEquals(60, ann.client().history(0, 100).getMessagesSize());
+    }
+
+    @Test
+    void aStalledStreamDoesNotHoldUpTheOthersOnItsConnection() throws Exception {
+        ChatServer server = cluster.startServer("chat-a");
+        MuxTestConnection mux = cluster.muxTo(server);
+        String couple = newCouple();
+        OpenedStream bob = open(mux, "bob", couple, "ann", 0);
+        authenticated(bob);
+        bob.stream().config().setAutoRead(false);
+        OpenedStream ann = open(mux, "ann", couple, "bob", 0);
+        authenticated(ann);
+
+        // ~200 KiB of pushes to bob, three times his stream window, while his reader is stopped.
+        String body = "x".repeat(1000);
+        for (int i = 0; i < 200; i++) {
+            assertEquals(i + 1, ann.client().send("m-" + i, body).getSeq(), "ann's acks keep coming");
+        }
+        assertTrue(bob.client().pushes().size() < 100, "bob's stream is held back by its window");
+        bob.stream().config().setAutoRead(true);
+        for (int i = 1; i <= 200; i++) {
+            ThriftMessage push = bob.client().nextPush(30);
+            assertEquals(i, ((ClientEvents.messageReceived_args) push.body()).getMessage().getSeq());
+        }
+    }
+
+    @Test
+    void garbageOnOneStreamResetsOnlyThatStream() throws Exception {
+        ChatServer server = cluster.startServer("chat-a");
+        MuxTestConnection mux = cluster.muxTo(server);
+        String couple = newCouple();
+        OpenedStream ann = open(mux, "ann", couple, "bob", 0);
+        OpenedStream bob = open(mux, "bob", couple, "ann", 0);
+        authenticated(ann);
+        authenticated(bob);
+        bob.stream().writeAndFlush(Unpooled.wrappedBuffer(new byte[]{0, 0, 0, 3, 0, (byte) 0xFF, (byte) 0xFF}));
+        assertEquals(ResetCode.PROTOCOL_ERROR, bob.reset().get(30, TimeUnit.SECONDS).code());
+        assertEquals(1, ann.client().send("m-1", "unaffected").getSeq());
+        assertTrue(mux.channel().isActive());
+    }
+
+    private static boolean waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
+}

@@ -1,0 +1,276 @@
+package dev.duet.chat;
+
+import dev.duet.chat.testing.ChatCluster;
+import dev.duet.chat.testing.SharedHBase;
+import dev.duet.chat.testing.TestChatClient;
+import dev.duet.protocol.client.ThriftMessage;
+import dev.duet.thrift.chat.AuthResponse;
+import dev.duet.thrift.chat.ChatError;
+import dev.duet.thrift.chat.ChatService;
+import dev.duet.thrift.chat.ClientEvents;
+import dev.duet.thrift.chat.ErrorCode;
+import dev.duet.thrift.chat.History;
+import dev.duet.thrift.chat.Message;
+import dev.duet.thrift.chat.SendResult;
+import org.apache.hadoop.hbase.TableName;
+import org.apache.hadoop.hbase.client.Connection;
+import org.apache.hadoop.hbase.client.ConnectionFactory;
+import org.apache.hadoop.hbase.client.Result;
+import org.apache.hadoop.hbase.client.ResultScanner;
+import org.apache.hadoop.hbase.client.Scan;
+import org.apache.hadoop.hbase.client.Table;
+import org.apache.hadoop.hbase.util.Bytes;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static dev.duet.chat.testing.ChatCluster.newCouple;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The chat service over direct connections, against a real HBase and ZooKeeper. */
+class ChatServiceTest {
+    private ChatCluster cluster;
+    private ChatServer server;
+
+    @BeforeEach
+    void start() throws Exception {
+        cluster = new ChatCluster();
+        server = cluster.startServer("chat-a");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        cluster.close();
+    }
+
+    private TestChatClient login(String user, String couple, String partner, long lastSeen) throws Exception {
+        TestChatClient client = cluster.connect(server);
+        client.authenticate(cluster.token(user, couple, partner), lastSeen);
+        return client;
+    }
+
+    private static Message received(ThriftMessage push) {
+        assertNotNull(push, "expected a push");
+        assertEquals("messageReceived", push.name());
+        return ((ClientEvents.messageReceived_args) push.body()).getMessage();
+    }
+
+    @Test
+    void aMessageIsAcknowledgedThenPushedToThePartnerAndTheSendersOtherDevices() throws Exception {
+        String couple = newCouple();
+        TestChatClient ann = login("ann", couple, "bob", 0);
+        TestChatClient annTablet = login("ann", couple, "bob", 0);
+        TestChatClient bob = login("bob", couple, "ann", 0);
+
+        SendResult sent = ann.send("m-1", "hello bob");
+        assertEquals(1, sent.getSeq());
+        assertFalse(sent.isDuplicate());
+        Message atBob = received(bob.nextPush(10));
+        assertEquals("hello bob", atBob.getBody());
+        assertEquals("ann", atBob.getSenderId());
+        assertEquals(1, atBob.getSeq());
+        assertEquals(sent.getTimestamp(), atBob.getTimestamp());
+        assertEquals("hello bob", received(annTablet.nextPush(10)).getBody());
+        assertNull(ann.nextPush(1), "the sending device gets the ack, not a push");
+    }
+
+    @Test
+    void retryingAClientMessageIdReturnsTheSameSeqAndStoresOneCopy() throws Exception {
+        String couple = newCouple();
+        TestChatClient ann = login("ann", couple, "bob", 0);
+        SendResult first = ann.send("m-1", "only once");
+        ann.close();
+        TestChatClient again = login("ann", couple, "bob", 1);
+        SendResult retry = again.send("m-1", "only once");
+        assertEquals(first.getSeq(), retry.getSeq());
+        assertEquals(first.getTimestamp(), retry.getTimestamp());
+        assertTrue(retry.isDuplicate());
+        History history = again.history(0, 50);
+        assertEquals(1, history.getMessagesSize());
+    }
+
+    @Test
+    void historyPagesBackwardsOldestFirst() throws Exception {
+        String couple = newCouple();
+        TestChatClient ann = login("ann", couple, "bob", 0);
+        for (int i = 1; i <= 7; i++) {
+            ann.send("m-" + i, "message " + i);
+        }
+        History newest = ann.history(0, 3);
+        assertEquals(List.of(5L, 6L, 7L), newest.getMessages().stream().map(Message::getSeq).toList());
+        assertTrue(newest.isMore());
+        History older = ann.history(5, 10);
+        assertEquals(List.of(1L, 2L, 3L, 4L), older.getMessages().stream().map(Message::getSeq).toList());
+        assertFalse(older.isMore());
+    }
+
+    @Test
+    void aReconnectingClientGetsWhatItMissedInOrderThenLiveMessages() throws Exception {
+        String couple = newCouple();
+        TestChatClient ann = login("ann", couple, "bob", 0);
+        ann.send("m-0", "before bob's last visit");
+        for (int i = 1; i <= 5; i++) {
+            ann.send("m-" + i, "while bob was away " + i);
+        }
+        TestChatClient bob = cluster.connect(server);
+        AuthResponse auth = bob.authenticate(cluster.token("bob", couple, "ann"), 1);
+        assertEquals(6, auth.getLastSeq());
+        List<Long> missed = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            missed.add(received(bob.nextPush(10)).getSeq());
+        }
+        assertEquals(List.of(2L, 3L, 4L, 5L, 6L), missed);
+        ann.send("m-6", "live");
+        assertEquals(7, received(bob.nextPush(10)).getSeq());
+        assertNull(bob.nextPush(1), "each message exactly once");
+    }
+
+    @Test
+    void historySurvivesAChatServerRestart() throws Exception {
+        String couple = newCouple();
+        TestChatClient ann = login("ann", couple, "bob", 0);
+        ann.send("m-1", "persist me");
+        ann.send("m-2", "me too");
+        cluster.stop(server);
+        server = cluster.startServer("chat-a");
+        TestChatClient bob = login("bob", couple, "ann", 2);
+        assertEquals(List.of("persist me", "me too"),
+                bob.history(0, 10).getMessages().stream().map(Message::getBody).toList());
+    }
+
+    @Test
+    void typingReachesThePartnerAndNeverHBase() throws Exception {
+        String couple = newCouple();
+        TestChatClient ann = login("ann", couple, "bob", 0);
+        TestChatClient bob = login("bob", couple, "ann", 0);
+        bob.call("setTyping", new ChatService.setTyping_args(true));
+        ThriftMessage typing = ann.nextPush(10);
+        assertEquals("partnerTyping", typing.name());
+        ClientEvents.partnerTyping_args args = (ClientEvents.partnerTyping_args) typing.body();
+        assertEquals("bob", args.getUserId());
+        assertTrue(args.isTyping());
+        assertNull(bob.nextPush(1), "typing goes to the partner only");
+
+        Set<String> cells = cellsOf(couple);
+        assertTrue(cells.isEmpty(), "typing wrote to HBase: " + cells);
+        ann.send("m-1", "hi");
+        assertEquals(Set.of("i:m-1", "m:seq1", "s:last_seq"), cellsOf(couple));
+    }
+
+    @Test
+    void readMarksAreStoredAndPushedToThePartner() throws Exception {
+        String couple = newCouple();
+        TestChatClient ann = login("ann", couple, "bob", 0);
+        TestChatClient bob = login("bob", couple, "ann", 0);
+        ann.send("m-1", "read me");
+        received(bob.nextPush(10));
+        bob.call("markRead", new ChatService.markRead_args(1));
+        ThriftMessage mark = ann.nextPush(10);
+        assertEquals("readMarkUpdated", mark.name());
+        assertEquals(1, ((ClientEvents.readMarkUpdated_args) mark.body()).getSeq());
+        TestChatClient annAgain = cluster.connect(server);
+        assertEquals(1, annAgain.authenticate(cluster.token("ann", couple, "bob"), 1).getPartnerReadSeq());
+    }
+
+    @Test
+    void oneCoupleNeverSeesAnother() throws Exception {
+        String x = newCouple();
+        String y = newCouple();
+        TestChatClient annX = login("ann", x, "bob", 0);
+        TestChatClient carolY = login("carol", y, "dave", 0);
+        annX.send("m-1", "for couple x only");
+        assertNull(carolY.nextPush(1));
+        assertEquals(0, carolY.history(0, 50).getMessagesSize());
+        carolY.send("m-1", "for couple y only");
+        assertEquals(List.of("for couple x only"),
+                annX.history(0, 50).getMessages().stream().map(Message::getBody).toList());
+    }
+
+    @Test
+    void callsBeforeAuthenticateAreRefusedAndTheConnectionCloses() throws Exception {
+        TestChatClient stranger = cluster.connect(server);
+        ChatError error = assertThrows(ChatError.class, () -> TestChatClient.success(
+                stranger.call("sendMessage", new ChatService.sendMessage_args("m-1", "sneaky"))));
+        assertEquals(ErrorCode.NOT_AUTHENTICATED, error.getCode());
+        assertTrue(stranger.awaitClosed(10));
+    }
+
+    @Test
+    void aForgedTokenIsRefused() throws Exception {
+        TestChatClient forger = cluster.connect(server);
+        String token = cluster.token("ann", newCouple(), "bob");
+        String forged = token.substring(0, token.length() - 4) + "AAAA";
+        ChatError error = assertThrows(ChatError.class, () -> forger.authenticate(forged, 0));
+        assertEquals(ErrorCode.AUTH_FAILED, error.getCode());
+        assertTrue(forger.awaitClosed(10));
+    }
+
+    @Test
+    void badRequestsGetAnErrorAndTheSessionGoesOn() throws Exception {
+        String couple = newCouple();
+        TestChatClient ann = login("ann", couple, "bob", 0);
+        ChatError tooLong = assertThrows(ChatError.class, () -> ann.send("m-1", "x".repeat(5000)));
+        assertEquals(ErrorCode.BAD_REQUEST, tooLong.getCode());
+        ChatError badLimit = assertThrows(ChatError.class, () -> ann.history(0, 100_000));
+        assertEquals(ErrorCode.BAD_REQUEST, badLimit.getCode());
+        assertEquals(1, ann.send("m-2", "fine").getSeq());
+    }
+
+    @Test
+    void anUnknownMethodGetsAThriftExceptionAndTheSessionGoesOn() throws Exception {
+        String couple = newCouple();
+        TestChatClient ann = login("ann", couple, "bob", 0);
+        ThriftMessage reply = ann.call("deleteEverything", new ChatService.ping_args(1));
+        assertEquals(org.apache.thrift.protocol.TMessageType.EXCEPTION, reply.type());
+        assertEquals(org.apache.thrift.TApplicationException.UNKNOWN_METHOD,
+                ((org.apache.thrift.TApplicationException) reply.body()).getType());
+        assertEquals(1, ann.send("m-1", "still here").getSeq());
+    }
+
+    @Test
+    void garbageEndsOnlyThatConnection() throws Exception {
+        String couple = newCouple();
+        TestChatClient ann = login("ann", couple, "bob", 0);
+        TestChatClient bob = login("bob", couple, "ann", 0);
+        bob.channel().writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer("GET / HTTP/1.1\r\n\r\n",
+                StandardCharsets.US_ASCII)).sync();
+        assertTrue(bob.awaitClosed(10), "a frame claiming 1.1 GB closes the connection");
+        assertEquals(1, ann.send("m-1", "unaffected").getSeq());
+    }
+
+    /** Every cell of the couple's row, as family:qualifier, seq qualifiers shown as seqN. */
+    private static Set<String> cellsOf(String couple) throws Exception {
+        Set<String> cells = new TreeSet<>();
+        try (Connection connection = ConnectionFactory.createConnection(SharedHBase.get().clientConfiguration());
+             Table table = connection.getTable(TableName.valueOf(ChatCluster.STORE.namespace(),
+                     ChatCluster.STORE.table()));
+             ResultScanner scanner = table.getScanner(new Scan())) {
+            for (Result result : scanner) {
+                String key = Bytes.toString(result.getRow(), 4, result.getRow().length - 4);
+                if (!key.equals(couple)) {
+                    continue;
+                }
+                result.listCells().forEach(cell -> {
+                    String family = Bytes.toString(cell.getFamilyArray(), cell.getFamilyOffset(),
+                            cell.getFamilyLength());
+                    byte[] qualifier = java.util.Arrays.copyOfRange(cell.getQualifierArray(),
+                            cell.getQualifierOffset(), cell.getQualifierOffset() + cell.getQualifierLength());
+                    cells.add(family + ":" + (family.equals("m") ? "seq" + Bytes.toLong(qualifier)
+                            : Bytes.toString(qualifier)));
+                });
+            }
+        }
+        return cells;
+    }
+}

@@ -1,0 +1,108 @@
+package dev.duet.chat.testing;
+
+import dev.duet.chat.ChatServer;
+import dev.duet.chat.ChatServerConfig;
+import dev.duet.chat.store.StoreSettings;
+import dev.duet.protocol.auth.TokenKeys;
+import dev.duet.protocol.auth.TokenSigner;
+import dev.duet.protocol.transport.NettyTransport;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+
+/**
+ * Chat servers against the shared in-process HBase and its ZooKeeper, each test with a ring path of its own, plus
+ * what clients need: tokens and an event loop.
+ */
+public final class ChatCluster implements AutoCloseable {
+    public static final TokenKeys KEYS = TokenKeys.single("test-key",
+            "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
+    public static final StoreSettings STORE = new StoreSettings("duet_test", "couples", Duration.ofSeconds(30), 20);
+
+    private final CuratorFramework zookeeper;
+    private final String ringPath = "/rings/" + UUID.randomUUID();
+    private final TokenSigner signer = new TokenSigner(KEYS, Clock.systemUTC());
+    private final List<ChatServer> servers = new ArrayList<>();
+    private final List<AutoCloseable> clients = new ArrayList<>();
+    private final EventLoopGroup clientGroup = NettyTransport.best().newGroup(2, new DefaultThreadFactory("test-client"));
+
+    public ChatCluster() {
+        zookeeper = CuratorFrameworkFactory.newClient(SharedHBase.get().zookeeperConnectString(),
+                new ExponentialBackoffRetry(100, 5));
+        zookeeper.start();
+    }
+
+    public String ringPath() {
+        return ringPath;
+    }
+
+    public ChatServer startServer(String id) throws Exception {
+        return startServer(id, UnaryOperator.identity());
+    }
+
+    public ChatServer startServer(String id, UnaryOperator<ChatServerConfig.Builder> customize) throws Exception {
+        ChatServerConfig config = customize.apply(ChatServerConfig.builder(id, KEYS)
+                .bindAddress("127.0.0.1").muxPort(0).clientPort(0).ringPath(ringPath).store(STORE).ioThreads(2))
+                .build();
+        ChatServer server = ChatServer.start(config, SharedHBase.get().clientConfiguration(), zookeeper,
+                new SimpleMeterRegistry(), Duration.ofSeconds(60));
+        servers.add(server);
+        return server;
+    }
+
+    public void stop(ChatServer server) {
+        servers.remove(server);
+        server.close();
+    }
+
+    public String token(String user, String couple, String partner) {
+        return signer.sign(user, couple, partner, Duration.ofHours(1));
+    }
+
+    public TestChatClient connect(ChatServer server) throws InterruptedException {
+        TestChatClient client = TestChatClient.connect(clientGroup, server.clientPort());
+        clients.add(client);
+        return client;
+    }
+
+    public MuxTestConnection muxTo(ChatServer server) throws Exception {
+        MuxTestConnection connection = MuxTestConnection.connect(clientGroup, server.muxPort());
+        clients.add(connection);
+        return connection;
+    }
+
+    public CuratorFramework zookeeper() {
+        return zookeeper;
+    }
+
+    public EventLoopGroup clientGroup() {
+        return clientGroup;
+    }
+
+    public static String newCouple() {
+        return "couple-" + UUID.randomUUID();
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (AutoCloseable client : clients) {
+            client.close();
+        }
+        for (ChatServer server : servers) {
+            server.close();
+        }
+        clientGroup.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+        zookeeper.close();
+    }
+}

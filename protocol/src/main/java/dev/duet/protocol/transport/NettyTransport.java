@@ -1,0 +1,48 @@
+package dev.duet.protocol.transport;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+
+import java.util.concurrent.ThreadFactory;
+
+/** The native epoll transport where it is available (Linux), NIO elsewhere. */
+public enum NettyTransport {
+    EPOLL(EpollServerSocketChannel.class, EpollSocketChannel.class),
+    NIO(NioServerSocketChannel.class, NioSocketChannel.class);
+
+    private final Class<? extends ServerSocketChannel> serverChannel;
+    private final Class<? extends SocketChannel> clientChannel;
+
+    NettyTransport(Class<? extends ServerSocketChannel> serverChannel, Class<? extends SocketChannel> clientChannel) {
+        this.serverChannel = serverChannel;
+        this.clientChannel = clientChannel;
+    }
+
+    /** Epoll when the native library loads, else NIO. */
+    public static NettyTransport best() {
+        return Epoll.isAvailable() ? EPOLL : NIO;
+    }
+
+    public EventLoopGroup newGroup(int threads, ThreadFactory threadFactory) {
+        IoHandlerFactory handler = this == EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        return new MultiThreadIoEventLoopGroup(threads, threadFactory, handler);
+    }
+
+    public Class<? extends ServerSocketChannel> serverChannel() {
+        return serverChannel;
+    }
+
+    public Class<? extends SocketChannel> clientChannel() {
+        return clientChannel;
+    }
+}
