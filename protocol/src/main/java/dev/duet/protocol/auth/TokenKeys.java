@@ -1,9 +1,18 @@
 package dev.duet.protocol.auth;
 
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 
 /**
  * The HMAC-SHA256 keys tokens are signed with, by key id. Several keys may be valid at once so keys can rotate: sign
@@ -42,6 +51,52 @@ public final class TokenKeys {
 
     public static TokenKeys single(String keyId, byte[] key) {
         return of(Map.of(keyId, key), keyId);
+    }
+
+    /**
+     * Reads a key file: {@code signing=<keyId>} names the signing key, and every other line {@code <keyId>=<secret>}
+     * gives a key as base64url (at least 32 bytes once decoded). Lines starting with {@code #} are comments.
+     */
+    public static TokenKeys load(Path file) throws IOException {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        }
+        String signing = properties.getProperty("signing");
+        if (signing == null) {
+            throw new IllegalArgumentException(file + ": no 'signing=<keyId>' line");
+        }
+        Map<String, byte[]> keys = new HashMap<>();
+        for (String id : properties.stringPropertyNames()) {
+            if (!id.equals("signing")) {
+                try {
+                    keys.put(id, Base64.getUrlDecoder().decode(properties.getProperty(id).trim()));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(file + ": key '" + id + "' is not base64url", e);
+                }
+            }
+        }
+        return of(keys, signing);
+    }
+
+    /** Writes a new key file with one random key, readable only by its owner where the file system allows. */
+    public static TokenKeys generate(Path file, String keyId) throws IOException {
+        byte[] secret = new byte[MIN_KEY_BYTES];
+        new SecureRandom().nextBytes(secret);
+        String text = "# Duet token keys: signing=<keyId>, then <keyId>=<base64url secret> lines\n"
+                + "signing=" + keyId + "\n" + keyId + "=" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret)
+                + "\n";
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException notPosix) {
+            // the file system has no POSIX permissions: leave them as they are
+        }
+        return single(keyId, secret);
     }
 
     public String signingKeyId() {

@@ -109,4 +109,17 @@ class TokenTest {
         assertThrows(IllegalArgumentException.class, () -> TokenKeys.single("k.1", KEY_1));
         assertThrows(IllegalArgumentException.class, () -> TokenKeys.of(Map.of("k1", KEY_1), "k2"));
     }
+
+    @Test
+    void keysRoundTripThroughAKeyFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("keys/token-keys.properties");
+        TokenKeys generated = TokenKeys.generate(file, "k7");
+        TokenKeys loaded = TokenKeys.load(file);
+        assertEquals("k7", loaded.signingKeyId());
+        String token = new TokenSigner(generated, CLOCK).sign("ann", "couple-1", "bob", Duration.ofHours(1));
+        assertEquals("ann", new TokenVerifier(loaded, CLOCK).verify(token).getUserId());
+        assertEquals(java.util.Set.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                java.nio.file.attribute.PosixFilePermission.OWNER_WRITE),
+                java.nio.file.Files.getPosixFilePermissions(file));
+    }
 }

@@ -1,0 +1,93 @@
+package dev.duet.chat;
+
+import dev.duet.protocol.auth.TokenKeys;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hbase.HBaseConfiguration;
+import org.apache.hadoop.hbase.HConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** Runs one chat server against an existing ZooKeeper and HBase until SIGINT/SIGTERM, then drains it. */
+@Command(name = "chat-server", mixinStandardHelpOptions = true,
+        description = "Runs a Duet chat server against a ZooKeeper ensemble and an HBase cluster.")
+public final class ChatServerMain implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(ChatServerMain.class);
+
+    @Option(names = "--id", required = true, description = "Unique member id on the ring.")
+    String id;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Host presenters reach this server at.")
+    String host;
+
+    @Option(names = "--bind", defaultValue = "0.0.0.0", description = "Address to listen on.")
+    String bind;
+
+    @Option(names = "--mux-port", defaultValue = "7100", description = "Port for presenters' mux connections.")
+    int muxPort;
+
+    @Option(names = "--client-port", defaultValue = "-1",
+            description = "Port for direct client connections (-1: none).")
+    int clientPort;
+
+    @Option(names = "--zookeeper", required = true, description = "ZooKeeper connect string for the ring.")
+    String zookeeper;
+
+    @Option(names = "--ring-path", defaultValue = "/duet/ring", description = "Path of the ring in ZooKeeper.")
+    String ringPath;
+
+    @Option(names = "--hbase-quorum", description = "HBase ZooKeeper quorum host (default: the ring's host).")
+    String hbaseQuorum;
+
+    @Option(names = "--hbase-port", defaultValue = "2181", description = "HBase ZooKeeper client port.")
+    int hbasePort;
+
+    @Option(names = "--token-keys", required = true, description = "Token key file (signing=<id>, <id>=<base64url>).")
+    Path tokenKeys;
+
+    @Option(names = "--drain-timeout", defaultValue = "PT30S", description = "Longest drain on shutdown (ISO-8601).")
+    Duration drainTimeout;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ChatServerMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Configuration hbase = HBaseConfiguration.create();
+        hbase.set(HConstants.ZOOKEEPER_QUORUM, hbaseQuorum != null ? hbaseQuorum : zookeeper.split(":")[0]);
+        hbase.setInt(HConstants.ZOOKEEPER_CLIENT_PORT, hbasePort);
+        ChatServerConfig config = ChatServerConfig.builder(id, TokenKeys.load(tokenKeys))
+                .advertisedHost(host).bindAddress(bind).muxPort(muxPort).clientPort(clientPort).ringPath(ringPath)
+                .build();
+        CuratorFramework curator = CuratorFrameworkFactory.newClient(zookeeper, new ExponentialBackoffRetry(200, 10));
+        curator.start();
+        ChatServer server = ChatServer.start(config, hbase, curator, new SimpleMeterRegistry(), Duration.ofMinutes(2));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                log.info("draining chat server {} (up to {})", id, drainTimeout);
+                server.drain(drainTimeout);
+            } catch (Exception e) {
+                log.warn("drain failed: {}", e.toString());
+            } finally {
+                server.close();
+                curator.close();
+                stopped.countDown();
+            }
+        }, "chat-server-stop"));
+        stopped.await();
+        return 0;
+    }
+}
