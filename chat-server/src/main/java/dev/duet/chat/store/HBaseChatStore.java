@@ -9,7 +9,6 @@ import org.apache.hadoop.hbase.TableExistsException;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.AsyncConnection;
 import org.apache.hadoop.hbase.client.AsyncTable;
-import org.apache.hadoop.hbase.client.CheckAndMutate;
 import org.apache.hadoop.hbase.client.ColumnFamilyDescriptor;
 import org.apache.hadoop.hbase.client.ColumnFamilyDescriptorBuilder;
 import org.apache.hadoop.hbase.client.ConnectionFactory;
@@ -48,17 +47,19 @@ import java.util.function.Function;
  */
 public final class HBaseChatStore implements Closeable {
     private static final int MESSAGE_BYTES_LIMIT = 1 << 20;
+    /** Most couples in one append round: bounds one multi-request's size. */
+    private static final int MAX_ROUND = 1000;
 
     private final AsyncConnection connection;
     private final AsyncTable<?> table;
-    private final StoreSettings settings;
+    private final AppendRounds rounds;
 
     private HBaseChatStore(AsyncConnection connection, StoreSettings settings) {
         this.connection = connection;
-        this.settings = settings;
         this.table = connection.getTableBuilder(tableName(settings))
                 .setOperationTimeout(settings.operationTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .build();
+        this.rounds = new AppendRounds(table, settings.appendAttempts(), MAX_ROUND);
     }
 
     private static TableName tableName(StoreSettings settings) {
@@ -122,40 +123,10 @@ public final class HBaseChatStore implements Closeable {
 
     /**
      * Appends {@code requests} (all for {@code coupleId}) in order and returns one result per request, in the same
-     * order, once HBase has accepted them.
+     * order, once HBase has accepted them. Appends of many couples share HBase requests ({@link AppendRounds}).
      */
     public CompletableFuture<List<AppendResult>> append(String coupleId, List<AppendRequest> requests) {
-        return attemptAppend(coupleId, requests, 1);
-    }
-
-    private CompletableFuture<List<AppendResult>> attemptAppend(String coupleId, List<AppendRequest> requests,
-                                                                int attempt) {
-        byte[] row = CoupleRow.key(coupleId);
-        Get get = new Get(row).addColumn(CoupleRow.STATE, CoupleRow.LAST_SEQ);
-        for (AppendRequest request : requests) {
-            get.addColumn(CoupleRow.IDEMPOTENCY, CoupleRow.clientMsgId(request.clientMsgId()));
-        }
-        return table.get(get).thenCompose(current -> {
-            AppendPlan plan = AppendPlan.of(row, current, requests, System.currentTimeMillis());
-            if (plan.mutations() == null) {
-                return CompletableFuture.completedFuture(plan.results());
-            }
-            byte[] lastSeq = current.getValue(CoupleRow.STATE, CoupleRow.LAST_SEQ);
-            CheckAndMutate.Builder guard = CheckAndMutate.newBuilder(row);
-            CheckAndMutate guarded = lastSeq == null
-                    ? guard.ifNotExists(CoupleRow.STATE, CoupleRow.LAST_SEQ).build(plan.mutations())
-                    : guard.ifEquals(CoupleRow.STATE, CoupleRow.LAST_SEQ, lastSeq).build(plan.mutations());
-            return table.checkAndMutate(guarded).thenCompose(outcome -> {
-                if (outcome.isSuccess()) {
-                    return CompletableFuture.completedFuture(plan.results());
-                }
-                if (attempt >= settings.appendAttempts()) {
-                    return CompletableFuture.failedFuture(new ConcurrentAppendException(
-                            "couple " + coupleId + " changed under " + attempt + " append attempts"));
-                }
-                return attemptAppend(coupleId, requests, attempt + 1);
-            });
-        });
+        return rounds.append(coupleId, requests);
     }
 
     /** Messages with {@code fromSeq <= seq <= toSeq}, oldest first. */
