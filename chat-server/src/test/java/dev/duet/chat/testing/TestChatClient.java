@@ -20,6 +20,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.ssl.SslContext;
 import org.apache.thrift.TBase;
 import org.apache.thrift.TFieldIdEnum;
 import org.apache.thrift.protocol.TMessageType;
@@ -46,9 +47,22 @@ public final class TestChatClient implements AutoCloseable {
 
     /** Connects to a direct client listener. */
     public static TestChatClient connect(EventLoopGroup group, int port) throws InterruptedException {
+        return connect(group, port, null);
+    }
+
+    /** Connects over TLS when {@code tls} is given (a presenter), in plain TCP otherwise. */
+    public static TestChatClient connect(EventLoopGroup group, int port, SslContext tls) throws InterruptedException {
         TestChatClient client = new TestChatClient();
         client.channel = new Bootstrap().group(group).channel(NettyTransport.best().clientChannel())
-                .handler(client.initializer())
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc(), "localhost", port));
+                        }
+                        client.install(ch);
+                    }
+                })
                 .connect("127.0.0.1", port).sync().channel();
         return client;
     }

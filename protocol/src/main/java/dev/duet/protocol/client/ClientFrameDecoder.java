@@ -2,8 +2,11 @@ package dev.duet.protocol.client;
 
 import dev.duet.protocol.codec.BoundedFrameDecoder;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.CorruptedFrameException;
+
+import java.io.IOException;
 
 /**
  * Decodes client frames ({@code length:4 flags:1 body}) into their bodies: one {@link ByteBuf} per frame holding one
@@ -31,19 +34,27 @@ public final class ClientFrameDecoder extends BoundedFrameDecoder {
     @Override
     protected Object decodeFrame(ChannelHandlerContext ctx, ByteBuf frame) throws Exception {
         try {
-            if (!frame.isReadable()) {
-                throw new CorruptedFrameException("empty frame: the flags byte is missing");
-            }
-            int flags = frame.readUnsignedByte();
-            if ((flags & ~ClientFrames.KNOWN_FLAGS) != 0) {
-                throw new CorruptedFrameException("unknown frame flags 0x" + Integer.toHexString(flags));
-            }
-            if ((flags & ClientFrames.FLAG_SNAPPY) != 0) {
-                return SnappyBlocks.uncompress(ctx.alloc(), frame, maxFrameSize());
-            }
-            return frame.retainedSlice();
+            return body(ctx.alloc(), frame, maxFrameSize());
         } finally {
             frame.release();
         }
+    }
+
+    /**
+     * The body of one frame ({@code flags} then the body; the length prefix already stripped), uncompressed: a
+     * retained slice of {@code frame}, or a new buffer when it was compressed. Advances {@code frame}'s reader index.
+     */
+    public static ByteBuf body(ByteBufAllocator alloc, ByteBuf frame, int maxFrameSize) throws IOException {
+        if (!frame.isReadable()) {
+            throw new CorruptedFrameException("empty frame: the flags byte is missing");
+        }
+        int flags = frame.readUnsignedByte();
+        if ((flags & ~ClientFrames.KNOWN_FLAGS) != 0) {
+            throw new CorruptedFrameException("unknown frame flags 0x" + Integer.toHexString(flags));
+        }
+        if ((flags & ClientFrames.FLAG_SNAPPY) != 0) {
+            return SnappyBlocks.uncompress(alloc, frame, maxFrameSize);
+        }
+        return frame.readRetainedSlice(frame.readableBytes());
     }
 }

@@ -1,0 +1,205 @@
+package dev.duet.presenter;
+
+import dev.duet.protocol.auth.TokenRejectedException;
+import dev.duet.protocol.mux.StreamChannel;
+import dev.duet.protocol.mux.StreamResetEvent;
+import dev.duet.ring.HashRing;
+import dev.duet.ring.Member;
+import dev.duet.thrift.chat.TokenClaims;
+import dev.duet.thrift.mux.Open;
+import dev.duet.thrift.mux.ResetCode;
+import dev.duet.thrift.mux.TlsInfo;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLSession;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Routes a client by its first frame: checks the token, finds the couple's owner on the ring, opens a stream to it
+ * carrying the first frame, and — once the chat server answered — replaces itself and the {@link FirstFrameDecoder}
+ * with a {@link ClientRelay}. Until then the client is not read, so whatever it sent after the first frame waits
+ * in the decoder and is relayed first.
+ *
+ * <p>A {@code RESET(NOT_OWNER)} before the answer (the chat server's ring view differs from ours) reopens the
+ * stream on the owner it names, and an {@code OVERLOAD} on the owner we see now, up to
+ * {@link PresenterConfig#routeAttempts()} attempts. Any other failure closes the client, which reconnects.
+ */
+final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(FirstPacketRouter.class);
+
+    private final Routing routing;
+    private ChannelHandlerContext ctx;
+    private ScheduledFuture<?> authTimer;
+    private FirstFrame first;
+    private TokenClaims claims;
+    private int attempts;
+    private long handshakeStarted;
+
+    FirstPacketRouter(Routing routing) {
+        this.routing = routing;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        handshakeStarted = System.currentTimeMillis();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        long timeout = routing.config().authTimeout().toMillis();
+        authTimer = ctx.executor().schedule(() -> {
+            if (first == null) {
+                routing.metrics().limitHit("auth_timeout");
+                ctx.close();
+            }
+        }, timeout, TimeUnit.MILLISECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent handshake) {
+            if (handshake.isSuccess()) {
+                routing.metrics().handshake(resumed());
+            } else {
+                routing.metrics().handshakeFailed(handshake.cause().getClass().getSimpleName());
+                log.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), handshake.cause().toString());
+                ctx.close();
+            }
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    /** A session created before this handshake began was resumed (a ticket or the session cache). */
+    private boolean resumed() {
+        SSLSession session = session();
+        return session != null && session.getCreationTime() < handshakeStarted;
+    }
+
+    private SSLSession session() {
+        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+        return ssl == null ? null : ssl.engine().getSession();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (first != null || !(msg instanceof FirstFrame frame)) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return;
+        }
+        first = frame;
+        authTimer.cancel(false);
+        ctx.channel().config().setAutoRead(false);
+        try {
+            claims = routing.verifier().verify(frame.request().getToken());
+        } catch (TokenRejectedException e) {
+            routing.metrics().authFailed(e.reason().name().toLowerCase());
+            log.debug("refusing {}: {}", ctx.channel().remoteAddress(), e.getMessage());
+            ctx.close();
+            return;
+        }
+        route(null);
+    }
+
+    private void route(String namedOwner) {
+        attempts++;
+        HashRing ring = routing.ring().ring();
+        Member owner = namedOwner != null ? ring.member(namedOwner).orElse(null) : null;
+        if (owner == null) {
+            owner = ring.ownerOf(claims.getCoupleId());
+        }
+        if (owner == null) {
+            routing.metrics().routed("no_chat_server");
+            log.warn("no chat server on the ring for {}; closing the client", claims.getCoupleId());
+            ctx.close();
+            return;
+        }
+        Open open = new Open(0, ring.epoch(), claims.getUserId(), claims.getCoupleId(), claims.getPartnerId(),
+                address(ctx.channel()), ByteBuffer.wrap(first.raw()));
+        SSLSession session = session();
+        if (session != null) {
+            open.setTls(new TlsInfo(session.getProtocol(), session.getCipherSuite(), resumed()));
+        }
+        StreamRelay relay = new StreamRelay(ctx.channel(), this, routing.metrics());
+        Member target = owner;
+        routing.pools().pool(owner).openStream(open, relay, ctx.executor().newPromise()).addListener(opened -> {
+            if (!opened.isSuccess()) {
+                routing.metrics().routed("chat_server_unavailable");
+                log.info("cannot open a stream to {}: {}", target.id(), opened.cause().getMessage());
+                ctx.close();
+            }
+        });
+    }
+
+    private static String address(Channel channel) {
+        return channel.remoteAddress() instanceof InetSocketAddress socket
+                ? socket.getAddress().getHostAddress() + ":" + socket.getPort() : String.valueOf(channel.remoteAddress());
+    }
+
+    /** The chat server answered on {@code stream}: from now on, relay everything unparsed. */
+    void accepted(Channel stream, StreamRelay relay) {
+        ctx.executor().execute(() -> {
+            if (!ctx.channel().isActive()) {
+                stream.close();
+                return;
+            }
+            routing.metrics().routed("relaying");
+            ctx.pipeline().addAfter(ctx.name(), "relay", new ClientRelay((StreamChannel) stream, relay,
+                    routing.metrics()));
+            relay.startRelaying();
+            ctx.pipeline().remove(this);
+            ctx.pipeline().remove(FirstFrameDecoder.class);
+            ctx.channel().config().setAutoRead(true);
+        });
+    }
+
+    /** The stream ended before the chat server answered. */
+    void refused(StreamResetEvent reset) {
+        ctx.executor().execute(() -> {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            boolean retry = reset != null && reset.isRetryable() && attempts < routing.config().routeAttempts();
+            routing.metrics().routed(reset == null ? "closed" : reset.code().name().toLowerCase());
+            if (retry) {
+                route(reset.code() == ResetCode.NOT_OWNER ? reset.owner() : null);
+            } else {
+                ctx.close();
+            }
+        });
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (authTimer != null) {
+            authTimer.cancel(false);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException) {
+            routing.metrics().limitHit("first_frame_size");
+        } else if (cause instanceof DecoderException) {
+            routing.metrics().authFailed("bad_first_frame");
+        }
+        if (!(cause instanceof IOException)) {
+            log.debug("closing {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        }
+        ctx.close();
+    }
+}

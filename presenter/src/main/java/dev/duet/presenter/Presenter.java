@@ -1,0 +1,181 @@
+package dev.duet.presenter;
+
+import dev.duet.protocol.auth.TokenVerifier;
+import dev.duet.protocol.client.ClientFrames;
+import dev.duet.protocol.mux.MuxSettings;
+import dev.duet.protocol.transport.NettyTransport;
+import dev.duet.ring.HashRing;
+import dev.duet.ring.Member;
+import dev.duet.ring.RingMembership;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.apache.curator.framework.CuratorFramework;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running presenter: the TLS listener for clients, the ring view, and the mux pools to the chat servers.
+ *
+ * <h3>A client's way through</h3>
+ * {@link ClientGate} (limits) → TLS → idle timer → {@link FirstFrameDecoder} → {@link FirstPacketRouter}; once the
+ * owner answered, the last two are replaced by a {@link ClientRelay} and the presenter no longer parses anything.
+ *
+ * <h3>Ring changes</h3>
+ * A chat server that leaves the ring has its pool closed: its clients' streams close, the clients are closed and
+ * reconnect, and route to the new owner. (Reopening their streams on the new owner without a reconnect is not built.)
+ *
+ * <h3>Drain</h3>
+ * {@link #drain} stops accepting, tells the chat servers ({@code GOAWAY}) no new streams will come, and waits for the
+ * clients to leave, up to a deadline.
+ */
+public final class Presenter implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(Presenter.class);
+
+    private final PresenterConfig config;
+    private final ServerTls tls;
+    private final RingMembership ring;
+    private final PresenterMetrics metrics;
+    private final EventLoopGroup acceptors;
+    private final EventLoopGroup workers;
+    private final MuxPools pools;
+    private Channel listener;
+    private volatile boolean draining;
+
+    private Presenter(PresenterConfig config, ServerTls tls, RingMembership ring, MeterRegistry registry) {
+        this.config = config;
+        this.tls = tls;
+        this.ring = ring;
+        this.metrics = new PresenterMetrics(registry);
+        NettyTransport transport = NettyTransport.best();
+        this.acceptors = transport.newGroup(1, new DefaultThreadFactory("duet-presenter-accept"));
+        this.workers = transport.newGroup(config.ioThreads(), new DefaultThreadFactory("duet-presenter-io"));
+        MuxSettings mux = new MuxSettings(config.id(), MuxSettings.DEFAULT_STREAM_WINDOW,
+                MuxSettings.DEFAULT_CONNECTION_WINDOW, ClientFrames.DEFAULT_MAX_FRAME_SIZE + 16 * 1024);
+        this.pools = new MuxPools(new Bootstrap().group(workers).channel(transport.clientChannel()), mux,
+                config.poolSize());
+        registry.gauge("duet.presenter.ring.epoch", ring, RingMembership::epoch);
+        registry.gauge("duet.presenter.draining", this, presenter -> presenter.draining ? 1 : 0);
+    }
+
+    /** Starts a presenter that routes by the ring in the ZooKeeper {@code zookeeper} is connected to. */
+    public static Presenter start(PresenterConfig config, CuratorFramework zookeeper, MeterRegistry registry)
+            throws Exception {
+        ServerTls tls = new ServerTls(config.certificateChain(), config.privateKey());
+        RingMembership ring = new RingMembership(zookeeper, config.ringPath(), config.virtualNodes());
+        Presenter presenter = new Presenter(config, tls, ring, registry);
+        try {
+            ring.listenable().addListener((previous, current) -> presenter.ringChanged(current));
+            ring.start();
+            presenter.listen();
+        } catch (Exception e) {
+            presenter.close();
+            throw e;
+        }
+        log.info("presenter {} listening on port {}", config.id(), presenter.port());
+        return presenter;
+    }
+
+    /** Closes the pools of members that left; connects to new members ahead of their first client. */
+    private void ringChanged(HashRing current) {
+        pools.retainMembersOf(current);
+        for (Member member : current.members().values()) {
+            pools.pool(member);
+            Gauge.builder("duet.presenter.mux.connections", this, presenter -> presenter.muxConnections(member.id()))
+                    .tag("chat_server", member.id()).register(metrics.registry());
+        }
+    }
+
+    private void listen() throws InterruptedException {
+        Routing routing = new Routing(new TokenVerifier(config.tokenKeys(), Clock.systemUTC()), ring, pools, config,
+                metrics);
+        ClientGate gate = new ClientGate(config, metrics);
+        long idleSeconds = config.idleTimeout().toSeconds();
+        listener = new ServerBootstrap()
+                .group(acceptors, workers)
+                .channel(NettyTransport.best().serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel channel) {
+                        channel.pipeline().addLast(gate,
+                                tls.context().newHandler(channel.alloc()),
+                                new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS),
+                                new FirstFrameDecoder(config.maxFirstFrameSize(), config.authTimeout().toMillis()),
+                                new FirstPacketRouter(routing));
+                    }
+                })
+                .bind(config.bindAddress(), config.port()).sync().channel();
+    }
+
+    public int port() {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    public ServerTls tls() {
+        return tls;
+    }
+
+    public RingMembership ring() {
+        return ring;
+    }
+
+    public int connections() {
+        return metrics.connections();
+    }
+
+    public int streams() {
+        return metrics.streams();
+    }
+
+    /** Mux connections currently up to {@code chatServerId}. */
+    public int muxConnections(String chatServerId) {
+        MuxPool pool = pools.pools().get(chatServerId);
+        return pool == null ? 0 : pool.connectedCount();
+    }
+
+    public boolean isDraining() {
+        return draining;
+    }
+
+    /**
+     * Stops accepting clients, tells the chat servers no new streams will come, and waits up to {@code deadline} for
+     * the connected clients to leave. Returns whether they all did.
+     */
+    public boolean drain(Duration deadline) throws InterruptedException {
+        draining = true;
+        listener.close().sync();
+        pools.goAway();
+        long end = System.nanoTime() + deadline.toNanos();
+        while (metrics.connections() > 0 && System.nanoTime() < end) {
+            Thread.sleep(100);
+        }
+        return metrics.connections() == 0;
+    }
+
+    @Override
+    public void close() {
+        draining = true;
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+        }
+        ring.close();
+        pools.close();
+        acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,128 @@
+package dev.duet.presenter;
+
+import dev.duet.protocol.auth.TokenKeys;
+import dev.duet.protocol.client.ClientFrames;
+import dev.duet.ring.HashRing;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/** Everything a presenter needs to know; see docs/operations.md for each key. */
+public record PresenterConfig(String id, String bindAddress, int port, Path certificateChain, Path privateKey,
+                              TokenKeys tokenKeys, String ringPath, int virtualNodes, int poolSize,
+                              Duration authTimeout, Duration idleTimeout, int maxFirstFrameSize, int maxConnections,
+                              int maxConnectionsPerAddress, int handshakesPerSecond, int routeAttempts,
+                              int ioThreads) {
+
+    public PresenterConfig {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(certificateChain, "certificateChain");
+        Objects.requireNonNull(privateKey, "privateKey");
+        Objects.requireNonNull(tokenKeys, "tokenKeys");
+        if (poolSize < 1 || routeAttempts < 1 || maxConnections < 1 || maxConnectionsPerAddress < 1
+                || handshakesPerSecond < 1) {
+            throw new IllegalArgumentException("pool size, route attempts, connection limits and handshake rate "
+                    + "must be at least 1");
+        }
+    }
+
+    public static Builder builder(String id, Path certificateChain, Path privateKey, TokenKeys tokenKeys) {
+        return new Builder(id, certificateChain, privateKey, tokenKeys);
+    }
+
+    /** Defaults for everything but the id, the TLS files and the token keys. */
+    public static final class Builder {
+        private final String id;
+        private final Path certificateChain;
+        private final Path privateKey;
+        private final TokenKeys tokenKeys;
+        private String bindAddress = "0.0.0.0";
+        private int port = 7443;
+        private String ringPath = "/duet/ring";
+        private int virtualNodes = HashRing.DEFAULT_VIRTUAL_NODES;
+        private int poolSize = 2;
+        private Duration authTimeout = Duration.ofSeconds(10);
+        private Duration idleTimeout = Duration.ofMinutes(30);
+        private int maxFirstFrameSize = ClientFrames.DEFAULT_MAX_FRAME_SIZE;
+        private int maxConnections = 18_000;
+        private int maxConnectionsPerAddress = 1_000;
+        private int handshakesPerSecond = 5_000;
+        private int routeAttempts = 3;
+        private int ioThreads = 0;
+
+        private Builder(String id, Path certificateChain, Path privateKey, TokenKeys tokenKeys) {
+            this.id = id;
+            this.certificateChain = certificateChain;
+            this.privateKey = privateKey;
+            this.tokenKeys = tokenKeys;
+        }
+
+        public Builder bindAddress(String value) {
+            bindAddress = value;
+            return this;
+        }
+
+        public Builder port(int value) {
+            port = value;
+            return this;
+        }
+
+        public Builder ringPath(String value) {
+            ringPath = value;
+            return this;
+        }
+
+        public Builder virtualNodes(int value) {
+            virtualNodes = value;
+            return this;
+        }
+
+        public Builder poolSize(int value) {
+            poolSize = value;
+            return this;
+        }
+
+        public Builder authTimeout(Duration value) {
+            authTimeout = value;
+            return this;
+        }
+
+        public Builder idleTimeout(Duration value) {
+            idleTimeout = value;
+            return this;
+        }
+
+        public Builder maxFirstFrameSize(int value) {
+            maxFirstFrameSize = value;
+            return this;
+        }
+
+        public Builder maxConnections(int total, int perAddress) {
+            maxConnections = total;
+            maxConnectionsPerAddress = perAddress;
+            return this;
+        }
+
+        public Builder handshakesPerSecond(int value) {
+            handshakesPerSecond = value;
+            return this;
+        }
+
+        public Builder routeAttempts(int value) {
+            routeAttempts = value;
+            return this;
+        }
+
+        public Builder ioThreads(int value) {
+            ioThreads = value;
+            return this;
+        }
+
+        public PresenterConfig build() {
+            return new PresenterConfig(id, bindAddress, port, certificateChain, privateKey, tokenKeys, ringPath,
+                    virtualNodes, poolSize, authTimeout, idleTimeout, maxFirstFrameSize, maxConnections,
+                    maxConnectionsPerAddress, handshakesPerSecond, routeAttempts, ioThreads);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.duet.presenter;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The presenter's meters; docs/operations.md lists them. */
+final class PresenterMetrics {
+    private final MeterRegistry registry;
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger streams = new AtomicInteger();
+    private final Counter bytesFromClients;
+    private final Counter bytesToClients;
+
+    PresenterMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        registry.gauge("duet.presenter.connections", connections);
+        registry.gauge("duet.presenter.streams", streams);
+        bytesFromClients = registry.counter("duet.presenter.bytes", "direction", "from_clients");
+        bytesToClients = registry.counter("duet.presenter.bytes", "direction", "to_clients");
+    }
+
+    MeterRegistry registry() {
+        return registry;
+    }
+
+    int connections() {
+        return connections.get();
+    }
+
+    int streams() {
+        return streams.get();
+    }
+
+    void connectionOpened() {
+        connections.incrementAndGet();
+    }
+
+    void connectionClosed() {
+        connections.decrementAndGet();
+    }
+
+    void streamOpened() {
+        streams.incrementAndGet();
+    }
+
+    void streamClosed() {
+        streams.decrementAndGet();
+    }
+
+    void handshake(boolean resumed) {
+        registry.counter("duet.presenter.handshakes", "kind", resumed ? "resumed" : "full").increment();
+    }
+
+    void handshakeFailed(String reason) {
+        registry.counter("duet.presenter.handshake.failures", "reason", reason).increment();
+    }
+
+    void authFailed(String reason) {
+        registry.counter("duet.presenter.auth.failures", "reason", reason).increment();
+    }
+
+    void limitHit(String limit) {
+        registry.counter("duet.presenter.limits", "limit", limit).increment();
+    }
+
+    void routed(String result) {
+        registry.counter("duet.presenter.routing", "result", result).increment();
+    }
+
+    void fromClient(int bytes) {
+        bytesFromClients.increment(bytes);
+    }
+
+    void toClient(int bytes) {
+        bytesToClients.increment(bytes);
+    }
+}

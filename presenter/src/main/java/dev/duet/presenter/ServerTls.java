@@ -1,0 +1,96 @@
+package dev.duet.presenter;
+
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslSessionContext;
+import io.netty.handler.ssl.OpenSslSessionTicketKey;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The presenter's TLS: BoringSSL through netty-tcnative (TLS 1.3 and 1.2; ECDSA or RSA keys from PEM files), with
+ * the certificate reloadable without a restart — {@link #reloadIfChanged()} builds a new context when the files
+ * changed, and new connections use it while old ones keep theirs — and session-ticket keys that can be set from
+ * outside ({@link #ticketKeys}), so presenters sharing them resume each other's sessions.
+ */
+public final class ServerTls {
+    private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
+
+    private final Path certificateChain;
+    private final Path privateKey;
+    private final AtomicReference<SslContext> context = new AtomicReference<>();
+    private volatile FileTime loadedCertificate;
+    private volatile FileTime loadedKey;
+    private volatile List<OpenSslSessionTicketKey> ticketKeys = List.of();
+
+    public ServerTls(Path certificateChain, Path privateKey) throws IOException {
+        if (!OpenSsl.isAvailable()) {
+            throw new IllegalStateException("BoringSSL (netty-tcnative) is not available: "
+                    + OpenSsl.unavailabilityCause());
+        }
+        this.certificateChain = certificateChain;
+        this.privateKey = privateKey;
+        load();
+    }
+
+    /** The context for new connections. */
+    public SslContext context() {
+        return context.get();
+    }
+
+    /** Rebuilds the context when the certificate or key file changed; returns whether it did. */
+    public synchronized boolean reloadIfChanged() throws IOException {
+        if (Files.getLastModifiedTime(certificateChain).equals(loadedCertificate)
+                && Files.getLastModifiedTime(privateKey).equals(loadedKey)) {
+            return false;
+        }
+        load();
+        log.info("reloaded the TLS certificate from {}", certificateChain);
+        return true;
+    }
+
+    /** Sets the session-ticket keys: the first encrypts new tickets, all decrypt. */
+    public synchronized void ticketKeys(List<OpenSslSessionTicketKey> keys) {
+        ticketKeys = List.copyOf(keys);
+        apply(context.get());
+    }
+
+    private synchronized void load() throws IOException {
+        FileTime certificateTime = Files.getLastModifiedTime(certificateChain);
+        FileTime keyTime = Files.getLastModifiedTime(privateKey);
+        SslContext built;
+        try {
+            built = SslContextBuilder.forServer(certificateChain.toFile(), privateKey.toFile())
+                    .sslProvider(SslProvider.OPENSSL_REFCNT)
+                    .protocols("TLSv1.3", "TLSv1.2")
+                    .build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IOException("cannot build TLS from " + certificateChain + " and " + privateKey + ": "
+                    + e.getMessage(), e);
+        }
+        apply(built);
+        SslContext previous = context.getAndSet(built);
+        loadedCertificate = certificateTime;
+        loadedKey = keyTime;
+        if (previous != null) {
+            io.netty.util.ReferenceCountUtil.release(previous);
+        }
+    }
+
+    private void apply(SslContext target) {
+        if (target != null && !ticketKeys.isEmpty()) {
+            ((OpenSslSessionContext) target.sessionContext())
+                    .setTicketKeys(ticketKeys.toArray(OpenSslSessionTicketKey[]::new));
+        }
+    }
+}

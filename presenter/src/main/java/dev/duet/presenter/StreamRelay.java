@@ -1,0 +1,97 @@
+package dev.duet.presenter;
+
+import dev.duet.protocol.mux.StreamResetEvent;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+
+/**
+ * The chat-server side of one relayed client: the only handler of the client's {@link
+ * dev.duet.protocol.mux.StreamChannel}. Bytes from the chat server go to the client as they are (no copy). When the
+ * client cannot take more, this stream stops reading, which withholds its window credit, which stops the chat server:
+ * nothing piles up here. Until the chat server's first bytes (its answer to {@code authenticate}) the route is not
+ * settled: a reset then goes back to the {@link FirstPacketRouter}, which may try another chat server.
+ */
+final class StreamRelay extends ChannelInboundHandlerAdapter {
+    private final Channel client;
+    private final FirstPacketRouter router;
+    private final PresenterMetrics metrics;
+    private volatile boolean relaying;
+    private boolean answered;
+    private StreamResetEvent reset;
+
+    StreamRelay(Channel client, FirstPacketRouter router, PresenterMetrics metrics) {
+        this.client = client;
+        this.router = router;
+        this.metrics = metrics;
+    }
+
+    /** The client side is wired up: writability may now steer the client's reading. */
+    void startRelaying() {
+        relaying = true;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        metrics.streamOpened();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf buf = (ByteBuf) msg;
+        if (!answered) {
+            answered = true;
+            router.accepted(ctx.channel(), this);
+        }
+        metrics.toClient(buf.readableBytes());
+        client.write(buf, client.voidPromise());
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        client.flush();
+        if (!client.isWritable()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    /** The client drained its socket buffer: read from the chat server again. */
+    void clientWritable(Channel stream) {
+        stream.config().setAutoRead(true);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (relaying && ctx.channel().isWritable()) {
+            client.config().setAutoRead(true);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof StreamResetEvent event) {
+            reset = event;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        metrics.streamClosed();
+        if (!answered) {
+            router.refused(reset);
+        } else {
+            client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}

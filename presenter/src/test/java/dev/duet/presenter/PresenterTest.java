@@ -1,0 +1,275 @@
+package dev.duet.presenter;
+
+import dev.duet.chat.ChatServer;
+import dev.duet.chat.testing.ChatCluster;
+import dev.duet.chat.testing.TestChatClient;
+import dev.duet.protocol.client.ThriftMessage;
+import dev.duet.ring.HashRing;
+import dev.duet.ring.Member;
+import dev.duet.thrift.chat.AuthRequest;
+import dev.duet.thrift.chat.ChatService;
+import dev.duet.thrift.chat.ClientEvents;
+import dev.duet.thrift.chat.SendResult;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static dev.duet.chat.testing.ChatCluster.newCouple;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Clients through a presenter over real TLS to real chat servers (real HBase, real ZooKeeper). */
+class PresenterTest {
+    @TempDir
+    static Path certificates;
+
+    private ChatCluster cluster;
+    private final List<Presenter> presenters = new ArrayList<>();
+    private SslContext clientTls;
+
+    @BeforeEach
+    void start() throws Exception {
+        cluster = new ChatCluster();
+        SelfSignedCertificate certificate = SelfSignedCertificate.in(certificates);
+        clientTls = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
+                .trustManager(certificate.certificate().toFile()).protocols("TLSv1.3", "TLSv1.2").build();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        presenters.forEach(Presenter::close);
+        cluster.close();
+    }
+
+    private Presenter presenter(java.util.function.UnaryOperator<PresenterConfig.Builder> customize) throws Exception {
+        SelfSignedCertificate certificate = SelfSignedCertificate.in(certificates);
+        PresenterConfig config = customize.apply(PresenterConfig.builder("presenter-" + presenters.size(),
+                certificate.certificate(), certificate.privateKey(), ChatCluster.KEYS)
+                .bindAddress("127.0.0.1").port(0).ringPath(cluster.ringPath()).ioThreads(2)).build();
+        Presenter presenter = Presenter.start(config, cluster.zookeeper(), new SimpleMeterRegistry());
+        presenters.add(presenter);
+        return presenter;
+    }
+
+    private Presenter presenter() throws Exception {
+        return presenter(b -> b);
+    }
+
+    private TestChatClient connect(Presenter presenter) throws InterruptedException {
+        return TestChatClient.connect(cluster.clientGroup(), presenter.port(), clientTls);
+    }
+
+    private static String coupleOwnedBy(String owner, String... members) {
+        List<Member> ring = new ArrayList<>();
+        for (String id : members) {
+            ring.add(new Member(id, "127.0.0.1", 1, 0));
+        }
+        HashRing view = HashRing.of(1, ring);
+        while (true) {
+            String couple = newCouple();
+            if (view.ownerOf(couple).id().equals(owner)) {
+                return couple;
+            }
+        }
+    }
+
+    private static boolean waitFor(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return condition.getAsBoolean();
+    }
+
+    private static void awaitRing(Presenter presenter, int members) throws InterruptedException {
+        assertTrue(presenter.ring().awaitRing(ring -> ring.members().size() == members, Duration.ofSeconds(30)));
+    }
+
+    @Test
+    void clientsReachTheChatServerThatOwnsTheirCoupleAndChat() throws Exception {
+        ChatServer a = cluster.startServer("chat-a");
+        ChatServer b = cluster.startServer("chat-b");
+        Presenter presenter = presenter();
+        awaitRing(presenter, 2);
+        for (ChatServer owner : List.of(a, b)) {
+            String couple = coupleOwnedBy(owner.id(), "chat-a", "chat-b");
+            TestChatClient ann = connect(presenter);
+            TestChatClient bob = connect(presenter);
+            int sessionsBefore = owner.sessions();
+            assertEquals(couple, ann.authenticate(cluster.token("ann", couple, "bob"), 0).getCoupleId());
+            bob.authenticate(cluster.token("bob", couple, "ann"), 0);
+            assertEquals(sessionsBefore + 2, owner.sessions(), "the owner serves the couple");
+            SendResult sent = ann.send("m-1", "through the presenter");
+            ThriftMessage push = bob.nextPush(10);
+            assertEquals(sent.getSeq(), ((ClientEvents.messageReceived_args) push.body()).getMessage().getSeq());
+        }
+        assertEquals(4, presenter.streams());
+    }
+
+    @Test
+    void bytesAfterTheFirstFrameArriveUnchangedHoweverTheyAreSplit() throws Exception {
+        cluster.startServer("chat-a");
+        Presenter presenter = presenter();
+        awaitRing(presenter, 1);
+        String couple = newCouple();
+        TestChatClient bob = connect(presenter);
+        bob.authenticate(cluster.token("bob", couple, "ann"), 0);
+
+        // Everything in one write: the first frame and three calls after it, then the same again byte by byte.
+        TestChatClient ann = connect(presenter);
+        ByteBuf burst = Unpooled.buffer();
+        burst.writeBytes(TestChatClient.authenticateFrame(1, cluster.token("ann", couple, "bob"), 0));
+        for (int i = 0; i < 3; i++) {
+            burst.writeBytes(frame(ThriftMessage.call("sendMessage", 10 + i,
+                    new ChatService.sendMessage_args("burst-" + i, "coalesced " + i))));
+        }
+        var auth = ann.expectReply(1);
+        var replies = List.of(ann.expectReply(10), ann.expectReply(11), ann.expectReply(12));
+        rawWrite(ann, burst);
+        TestChatClient.success(auth.get(30, TimeUnit.SECONDS));
+        for (int i = 0; i < 3; i++) {
+            assertEquals(i + 1, ((SendResult) TestChatClient.success(replies.get(i).get(30, TimeUnit.SECONDS))).getSeq());
+        }
+
+        byte[] trickle = frame(ThriftMessage.call("sendMessage", 20,
+                new ChatService.sendMessage_args("trickle", "one byte at a time")));
+        var trickled = ann.expectReply(20);
+        for (byte b : trickle) {
+            rawWrite(ann, Unpooled.wrappedBuffer(new byte[]{b})).sync();
+        }
+        assertEquals(4, ((SendResult) TestChatClient.success(trickled.get(30, TimeUnit.SECONDS))).getSeq());
+        List<String> atBob = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            atBob.add(((ClientEvents.messageReceived_args) bob.nextPush(10).body()).getMessage().getBody());
+        }
+        assertEquals(List.of("coalesced 0", "coalesced 1", "coalesced 2", "one byte at a time"), atBob);
+    }
+
+    /** Writes bytes as they are, below the client's codecs but through its TLS. */
+    private static io.netty.channel.ChannelFuture rawWrite(TestChatClient client, ByteBuf bytes) {
+        return client.channel().pipeline().context(dev.duet.protocol.client.ClientFrameDecoder.class)
+                .writeAndFlush(bytes);
+    }
+
+    private static byte[] frame(ThriftMessage message) throws Exception {
+        ByteBuf body = Unpooled.buffer();
+        dev.duet.protocol.client.ThriftMessageCodec.encode(message, body);
+        ByteBuf frame = Unpooled.buffer().writeInt(1 + body.readableBytes()).writeByte(0).writeBytes(body);
+        body.release();
+        byte[] bytes = new byte[frame.readableBytes()];
+        frame.readBytes(bytes).release();
+        return bytes;
+    }
+
+    @Test
+    void aThousandClientsShareAFewConnectionsPerChatServer() throws Exception {
+        ChatServer a = cluster.startServer("chat-a");
+        Presenter presenter = presenter();
+        awaitRing(presenter, 1);
+        List<TestChatClient> clients = new ArrayList<>();
+        List<java.util.concurrent.CompletableFuture<ThriftMessage>> auths = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            TestChatClient client = connect(presenter);
+            clients.add(client);
+            auths.add(client.callAsync("authenticate", 1, new ChatService.authenticate_args(
+                    new AuthRequest(cluster.token("u" + i, "crowd-" + i, "p" + i), 0))));
+        }
+        for (var auth : auths) {
+            TestChatClient.success(auth.get(60, TimeUnit.SECONDS));
+        }
+        assertEquals(1000, a.sessions());
+        assertTrue(presenter.muxConnections("chat-a") <= 2, "pool size is 2");
+        assertTrue(a.muxConnectionCount() <= 2, "the chat server sees at most 2 connections");
+        clients.forEach(TestChatClient::close);
+        assertTrue(waitFor(() -> a.sessions() == 0));
+    }
+
+    @Test
+    void badTokensAndGarbageAreClosedBeforeReachingAChatServer() throws Exception {
+        ChatServer a = cluster.startServer("chat-a");
+        Presenter presenter = presenter();
+        awaitRing(presenter, 1);
+        String token = cluster.token("ann", newCouple(), "bob");
+        String forged = token.substring(0, token.length() - 4) + "AAAA";
+        String expired = new dev.duet.protocol.auth.TokenSigner(ChatCluster.KEYS, java.time.Clock.systemUTC())
+                .sign("ann", newCouple(), "bob", Duration.ofSeconds(-5));
+        for (String bad : List.of(forged, expired, "not-a-token")) {
+            TestChatClient client = connect(presenter);
+            client.callAsync("authenticate", 1, new ChatService.authenticate_args(new AuthRequest(bad, 0)));
+            assertTrue(client.awaitClosed(10), "closed for " + bad);
+        }
+        TestChatClient garbage = connect(presenter);
+        rawWrite(garbage, Unpooled.copiedBuffer("GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+                java.nio.charset.StandardCharsets.US_ASCII));
+        assertTrue(garbage.awaitClosed(10));
+        TestChatClient wrongCall = connect(presenter);
+        wrongCall.callAsync("sendMessage", 1, new ChatService.sendMessage_args("m", "no auth"));
+        assertTrue(wrongCall.awaitClosed(10));
+        assertEquals(0, a.sessions(), "nothing reached the chat server");
+        assertEquals(0, presenter.streams());
+    }
+
+    @Test
+    void clientsOfAKilledChatServerAreClosedAndOthersCarryOn() throws Exception {
+        ChatServer a = cluster.startServer("chat-a");
+        cluster.startServer("chat-b");
+        Presenter presenter = presenter();
+        awaitRing(presenter, 2);
+        String onA = coupleOwnedBy("chat-a", "chat-a", "chat-b");
+        String onB = coupleOwnedBy("chat-b", "chat-a", "chat-b");
+        TestChatClient victim = connect(presenter);
+        victim.authenticate(cluster.token("ann", onA, "bob"), 0);
+        TestChatClient survivor = connect(presenter);
+        survivor.authenticate(cluster.token("carol", onB, "dave"), 0);
+
+        cluster.stop(a);
+        assertTrue(victim.awaitClosed(30), "the client of the dead chat server is closed, to reconnect");
+        assertEquals(1, survivor.send("m-1", "unaffected").getSeq());
+        awaitRing(presenter, 1);
+        TestChatClient reconnected = connect(presenter);
+        assertEquals(onA, reconnected.authenticate(cluster.token("ann", onA, "bob"), 0).getCoupleId());
+    }
+
+    @Test
+    void aDrainingPresenterRefusesNewClientsAndEndsWhenTheLastLeaves() throws Exception {
+        cluster.startServer("chat-a");
+        Presenter presenter = presenter();
+        awaitRing(presenter, 1);
+        TestChatClient client = connect(presenter);
+        client.authenticate(cluster.token("ann", newCouple(), "bob"), 0);
+        var drained = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return presenter.drain(Duration.ofSeconds(30));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertTrue(waitFor(presenter::isDraining));
+        Thread.sleep(300);
+        assertThrows(Exception.class, () -> connect(presenter));
+        assertFalse(drained.isDone(), "one client is still connected");
+        assertEquals(1, client.send("m-1", "still served while draining").getSeq());
+        client.close();
+        assertTrue(drained.get(30, TimeUnit.SECONDS));
+        assertEquals(0, presenter.connections());
+    }
+}
