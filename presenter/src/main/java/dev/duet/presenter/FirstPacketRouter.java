@@ -45,7 +45,6 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
     private FirstFrame first;
     private TokenClaims claims;
     private int attempts;
-    private long handshakeStarted;
 
     FirstPacketRouter(Routing routing) {
         this.routing = routing;
@@ -54,7 +53,6 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        handshakeStarted = System.currentTimeMillis();
     }
 
     @Override
@@ -83,10 +81,9 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
         ctx.fireUserEventTriggered(evt);
     }
 
-    /** A session created before this handshake began was resumed (a ticket or the session cache). */
     private boolean resumed() {
-        SSLSession session = session();
-        return session != null && session.getCreationTime() < handshakeStarted;
+        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+        return ssl != null && TlsResumption.resumed(ssl.engine());
     }
 
     private SSLSession session() {
@@ -135,7 +132,7 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
         }
         StreamRelay relay = new StreamRelay(ctx.channel(), this, routing.metrics());
         Member target = owner;
-        routing.pools().pool(owner).openStream(open, relay, ctx.executor().newPromise()).addListener(opened -> {
+        routing.pools().pool(owner).openStream(open, relay, ctx.executor()).addListener(opened -> {
             if (!opened.isSuccess()) {
                 routing.metrics().routed("chat_server_unavailable");
                 log.info("cannot open a stream to {}: {}", target.id(), opened.cause().getMessage());

@@ -17,11 +17,14 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,7 +43,10 @@ final class MuxPool {
     private final Bootstrap bootstrap;
     private final MuxSettings settings;
     private final Slot[] slots;
+    private static final long READY_WAIT_MILLIS = 5_000;
+
     private final AtomicInteger connected = new AtomicInteger();
+    private final Queue<PendingOpen> waiting = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
 
     private final class Slot {
@@ -77,6 +83,7 @@ final class MuxPool {
                     mux = handler;
                     channel = ch;
                     connected.incrementAndGet();
+                    openWaiting();
                     ch.closeFuture().addListener(gone -> {
                         connected.decrementAndGet();
                         if (channel == ch) {
@@ -163,8 +170,42 @@ final class MuxPool {
         return connected.get();
     }
 
-    /** Opens a stream on the least-loaded ready connection; fails at once when none is ready. */
-    Future<StreamChannel> openStream(Open open, ChannelHandler initializer, Promise<StreamChannel> result) {
+    /**
+     * Opens a stream on the least-loaded ready connection. With none ready (the chat server just joined, or every
+     * connection is reconnecting) the request waits up to {@link #READY_WAIT_MILLIS} for one.
+     */
+    Future<StreamChannel> openStream(Open open, ChannelHandler initializer, EventExecutor executor) {
+        Promise<StreamChannel> result = executor.newPromise();
+        if (!tryOpen(open, initializer, result)) {
+            PendingOpen pending = new PendingOpen(open, initializer, result);
+            waiting.add(pending);
+            executor.schedule(() -> {
+                if (waiting.remove(pending)) {
+                    result.tryFailure(new IllegalStateException("no ready mux connection to " + member.id()));
+                }
+            }, READY_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            openWaiting();
+        }
+        return result;
+    }
+
+    private record PendingOpen(Open open, ChannelHandler initializer, Promise<StreamChannel> result) {
+    }
+
+    private void openWaiting() {
+        for (PendingOpen pending; (pending = waiting.peek()) != null; ) {
+            if (!tryOpen(pending.open(), pending.initializer(), pending.result())) {
+                return;
+            }
+            waiting.remove(pending);
+        }
+    }
+
+    private boolean tryOpen(Open open, ChannelHandler initializer, Promise<StreamChannel> result) {
+        if (closed) {
+            result.tryFailure(new IllegalStateException("the pool to " + member.id() + " is closed"));
+            return true;
+        }
         Slot best = null;
         int fewest = Integer.MAX_VALUE;
         for (Slot slot : slots) {
@@ -179,7 +220,7 @@ final class MuxPool {
             }
         }
         if (best == null) {
-            return result.setFailure(new IllegalStateException("no ready mux connection to " + member.id()));
+            return false;
         }
         MuxHandler mux = best.mux;
         best.channel.eventLoop().execute(() -> mux.openStream(open, initializer).addListener(opened -> {
@@ -189,7 +230,7 @@ final class MuxPool {
                 result.tryFailure(opened.cause());
             }
         }));
-        return result;
+        return true;
     }
 
     /** Sends {@code GOAWAY} on every connection: this presenter opens no more streams there. */
@@ -206,10 +247,13 @@ final class MuxPool {
     /** Closes every connection, which closes their streams and so the clients relayed over them. */
     void close() {
         closed = true;
+        for (PendingOpen pending; (pending = waiting.poll()) != null; ) {
+            pending.result().tryFailure(new IllegalStateException("the pool to " + member.id() + " is closed"));
+        }
         for (Slot slot : slots) {
             Channel channel = slot.channel;
             if (channel != null) {
-                channel.close();
+                channel.close().syncUninterruptibly();
             }
         }
     }

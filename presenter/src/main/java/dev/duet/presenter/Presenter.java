@@ -25,6 +25,8 @@ import java.io.Closeable;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -48,17 +50,21 @@ public final class Presenter implements Closeable {
     private final PresenterConfig config;
     private final ServerTls tls;
     private final RingMembership ring;
+    private final SessionTicketKeys ticketKeys;
     private final PresenterMetrics metrics;
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final MuxPools pools;
+    private final Set<String> gaugedMembers = ConcurrentHashMap.newKeySet();
     private Channel listener;
     private volatile boolean draining;
 
-    private Presenter(PresenterConfig config, ServerTls tls, RingMembership ring, MeterRegistry registry) {
+    private Presenter(PresenterConfig config, ServerTls tls, RingMembership ring, SessionTicketKeys ticketKeys,
+                      MeterRegistry registry) {
         this.config = config;
         this.tls = tls;
         this.ring = ring;
+        this.ticketKeys = ticketKeys;
         this.metrics = new PresenterMetrics(registry);
         NettyTransport transport = NettyTransport.best();
         this.acceptors = transport.newGroup(1, new DefaultThreadFactory("duet-presenter-accept"));
@@ -76,8 +82,11 @@ public final class Presenter implements Closeable {
             throws Exception {
         ServerTls tls = new ServerTls(config.certificateChain(), config.privateKey());
         RingMembership ring = new RingMembership(zookeeper, config.ringPath(), config.virtualNodes());
-        Presenter presenter = new Presenter(config, tls, ring, registry);
+        SessionTicketKeys ticketKeys = new SessionTicketKeys(zookeeper, config.ticketKeysPath(),
+                config.ticketKeyRotation(), tls, Clock.systemUTC());
+        Presenter presenter = new Presenter(config, tls, ring, ticketKeys, registry);
         try {
+            ticketKeys.start();
             ring.listenable().addListener((previous, current) -> presenter.ringChanged(current));
             ring.start();
             presenter.listen();
@@ -94,8 +103,10 @@ public final class Presenter implements Closeable {
         pools.retainMembersOf(current);
         for (Member member : current.members().values()) {
             pools.pool(member);
-            Gauge.builder("duet.presenter.mux.connections", this, presenter -> presenter.muxConnections(member.id()))
-                    .tag("chat_server", member.id()).register(metrics.registry());
+            if (gaugedMembers.add(member.id())) {
+                Gauge.builder("duet.presenter.mux.connections", this, p -> p.muxConnections(member.id()))
+                        .tag("chat_server", member.id()).register(metrics.registry());
+            }
         }
     }
 
@@ -173,9 +184,11 @@ public final class Presenter implements Closeable {
         if (listener != null) {
             listener.close().syncUninterruptibly();
         }
+        ticketKeys.close();
         ring.close();
         pools.close();
         acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        tls.close();
     }
 }

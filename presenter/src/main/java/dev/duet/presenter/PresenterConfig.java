@@ -13,7 +13,7 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
                               TokenKeys tokenKeys, String ringPath, int virtualNodes, int poolSize,
                               Duration authTimeout, Duration idleTimeout, int maxFirstFrameSize, int maxConnections,
                               int maxConnectionsPerAddress, int handshakesPerSecond, int routeAttempts,
-                              int ioThreads) {
+                              int ioThreads, String ticketKeysPath, Duration ticketKeyRotation) {
 
     public PresenterConfig {
         Objects.requireNonNull(id, "id");
@@ -50,6 +50,8 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
         private int handshakesPerSecond = 5_000;
         private int routeAttempts = 3;
         private int ioThreads = 0;
+        private String ticketKeysPath = "/duet/tls/ticket-keys";
+        private Duration ticketKeyRotation = Duration.ofHours(12);
 
         private Builder(String id, Path certificateChain, Path privateKey, TokenKeys tokenKeys) {
             this.id = id;
@@ -119,10 +121,18 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
             return this;
         }
 
+        /** Where the shared session-ticket keys live in ZooKeeper, and how often a new one takes over. */
+        public Builder ticketKeys(String path, Duration rotation) {
+            ticketKeysPath = path;
+            ticketKeyRotation = rotation;
+            return this;
+        }
+
         public PresenterConfig build() {
             return new PresenterConfig(id, bindAddress, port, certificateChain, privateKey, tokenKeys, ringPath,
                     virtualNodes, poolSize, authTimeout, idleTimeout, maxFirstFrameSize, maxConnections,
-                    maxConnectionsPerAddress, handshakesPerSecond, routeAttempts, ioThreads);
+                    maxConnectionsPerAddress, handshakesPerSecond, routeAttempts, ioThreads, ticketKeysPath,
+                    ticketKeyRotation);
         }
     }
 }

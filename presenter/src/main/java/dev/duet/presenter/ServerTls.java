@@ -6,6 +6,7 @@ import io.netty.handler.ssl.OpenSslSessionTicketKey;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * changed, and new connections use it while old ones keep theirs — and session-ticket keys that can be set from
  * outside ({@link #ticketKeys}), so presenters sharing them resume each other's sessions.
  */
-public final class ServerTls {
+public final class ServerTls implements java.io.Closeable {
     private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
 
     private final Path certificateChain;
@@ -83,7 +84,16 @@ public final class ServerTls {
         loadedCertificate = certificateTime;
         loadedKey = keyTime;
         if (previous != null) {
-            io.netty.util.ReferenceCountUtil.release(previous);
+            ReferenceCountUtil.release(previous);
+        }
+    }
+
+    /** Releases the current context; connections already using it keep it until they close. */
+    @Override
+    public synchronized void close() {
+        SslContext current = context.getAndSet(null);
+        if (current != null) {
+            ReferenceCountUtil.release(current);
         }
     }
 

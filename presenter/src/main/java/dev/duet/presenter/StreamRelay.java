@@ -85,7 +85,7 @@ final class StreamRelay extends ChannelInboundHandlerAdapter {
         metrics.streamClosed();
         if (!answered) {
             router.refused(reset);
-        } else {
+        } else if (!client.eventLoop().isShuttingDown()) {
             client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }

@@ -41,6 +41,7 @@ class PresenterTest {
 
     private ChatCluster cluster;
     private final List<Presenter> presenters = new ArrayList<>();
+    private final java.util.Map<Presenter, SimpleMeterRegistry> registries = new java.util.HashMap<>();
     private SslContext clientTls;
 
     @BeforeEach
@@ -62,8 +63,10 @@ class PresenterTest {
         PresenterConfig config = customize.apply(PresenterConfig.builder("presenter-" + presenters.size(),
                 certificate.certificate(), certificate.privateKey(), ChatCluster.KEYS)
                 .bindAddress("127.0.0.1").port(0).ringPath(cluster.ringPath()).ioThreads(2)).build();
-        Presenter presenter = Presenter.start(config, cluster.zookeeper(), new SimpleMeterRegistry());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Presenter presenter = Presenter.start(config, cluster.zookeeper(), registry);
         presenters.add(presenter);
+        registries.put(presenter, registry);
         return presenter;
     }
 
@@ -271,5 +274,42 @@ class PresenterTest {
         client.close();
         assertTrue(drained.get(30, TimeUnit.SECONDS));
         assertEquals(0, presenter.connections());
+    }
+
+    @Test
+    void aSessionBegunOnOnePresenterResumesOnAnotherSharingTheTicketKeys() throws Exception {
+        cluster.startServer("chat-a");
+        String keys = "/tls/" + java.util.UUID.randomUUID();
+        Presenter first = presenter(b -> b.ticketKeys(keys, Duration.ofHours(12)));
+        Presenter second = presenter(b -> b.ticketKeys(keys, Duration.ofHours(12)));
+        awaitRing(first, 1);
+        awaitRing(second, 1);
+        assertTrue(waitFor(() -> handshakes(first, "resumed") == 0 && ticketKeysShared(keys)));
+        Thread.sleep(500);
+        SslContext client = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
+                .trustManager(SelfSignedCertificate.in(certificates).certificate().toFile())
+                .protocols("TLSv1.3").build();
+        TestChatClient one = TestChatClient.connect(cluster.clientGroup(), first.port(), client, 7443);
+        one.authenticate(cluster.token("ann", newCouple(), "bob"), 0);
+        one.close();
+        TestChatClient two = TestChatClient.connect(cluster.clientGroup(), second.port(), client, 7443);
+        two.authenticate(cluster.token("ann", newCouple(), "bob"), 0);
+        assertEquals(1, handshakes(first, "full"));
+        assertEquals(1, handshakes(second, "resumed"), "the second presenter resumed the first one's session");
+        assertEquals(0, handshakes(second, "full"));
+        io.netty.util.ReferenceCountUtil.release(client);
+    }
+
+    private boolean ticketKeysShared(String path) {
+        try {
+            return cluster.zookeeper().checkExists().forPath(path) != null;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private double handshakes(Presenter presenter, String kind) {
+        var counter = registries.get(presenter).find("duet.presenter.handshakes").tag("kind", kind).counter();
+        return counter == null ? 0 : counter.count();
     }
 }

@@ -52,13 +52,22 @@ public final class TestChatClient implements AutoCloseable {
 
     /** Connects over TLS when {@code tls} is given (a presenter), in plain TCP otherwise. */
     public static TestChatClient connect(EventLoopGroup group, int port, SslContext tls) throws InterruptedException {
+        return connect(group, port, tls, port);
+    }
+
+    /**
+     * Connects over TLS, telling the TLS client the peer is {@code localhost:peerPort}: the client's session cache is
+     * keyed by that, so two servers given the same one are offered the same session.
+     */
+    public static TestChatClient connect(EventLoopGroup group, int port, SslContext tls, int peerPort)
+            throws InterruptedException {
         TestChatClient client = new TestChatClient();
         client.channel = new Bootstrap().group(group).channel(NettyTransport.best().clientChannel())
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         if (tls != null) {
-                            ch.pipeline().addLast(tls.newHandler(ch.alloc(), "localhost", port));
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc(), "localhost", peerPort));
                         }
                         client.install(ch);
                     }
