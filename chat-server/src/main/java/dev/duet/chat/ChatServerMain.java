@@ -1,6 +1,8 @@
 package dev.duet.chat;
 
 import dev.duet.protocol.auth.TokenKeys;
+import dev.duet.protocol.config.Settings;
+import dev.duet.protocol.config.YamlDefaults;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -25,7 +27,7 @@ import java.util.concurrent.CountDownLatch;
 public final class ChatServerMain implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ChatServerMain.class);
 
-    @Option(names = "--id", required = true, description = "Unique member id on the ring.")
+    @Option(names = "--id", description = "Unique member id on the ring.")
     String id;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Host presenters reach this server at.")
@@ -41,7 +43,7 @@ public final class ChatServerMain implements Callable<Integer> {
             description = "Port for direct client connections (-1: none).")
     int clientPort;
 
-    @Option(names = "--zookeeper", required = true, description = "ZooKeeper connect string for the ring.")
+    @Option(names = "--zookeeper", description = "ZooKeeper connect string for the ring.")
     String zookeeper;
 
     @Option(names = "--ring-path", defaultValue = "/duet/ring", description = "Path of the ring in ZooKeeper.")
@@ -53,18 +55,25 @@ public final class ChatServerMain implements Callable<Integer> {
     @Option(names = "--hbase-port", defaultValue = "2181", description = "HBase ZooKeeper client port.")
     int hbasePort;
 
-    @Option(names = "--token-keys", required = true, description = "Token key file (signing=<id>, <id>=<base64url>).")
+    @Option(names = "--token-keys", description = "Token key file (signing=<id>, <id>=<base64url>).")
     Path tokenKeys;
 
     @Option(names = "--drain-timeout", defaultValue = "PT30S", description = "Longest drain on shutdown (ISO-8601).")
     Duration drainTimeout;
 
-    public static void main(String[] args) {
-        System.exit(new CommandLine(new ChatServerMain()).execute(args));
+    @Option(names = "--config", description = "YAML file of settings (keys are the option names without dashes; "
+            + "DUET_<OPTION> environment variables override it).")
+    Path config;
+
+    public static void main(String[] args) throws Exception {
+        System.exit(YamlDefaults.install(new CommandLine(new ChatServerMain()), args).execute(args));
     }
 
     @Override
     public Integer call() throws Exception {
+        Settings.require("id", id);
+        Settings.require("zookeeper", zookeeper);
+        Settings.require("token-keys", tokenKeys);
         Configuration hbase = HBaseConfiguration.create();
         hbase.set(HConstants.ZOOKEEPER_QUORUM, hbaseQuorum != null ? hbaseQuorum : zookeeper.split(":")[0]);
         hbase.setInt(HConstants.ZOOKEEPER_CLIENT_PORT, hbasePort);

@@ -14,6 +14,10 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -46,6 +50,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Presenter implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(Presenter.class);
+    private static final long CERTIFICATE_CHECK_SECONDS = 30;
 
     private final PresenterConfig config;
     private final ServerTls tls;
@@ -56,6 +61,7 @@ public final class Presenter implements Closeable {
     private final EventLoopGroup workers;
     private final MuxPools pools;
     private final Set<String> gaugedMembers = ConcurrentHashMap.newKeySet();
+    private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private Channel listener;
     private volatile boolean draining;
 
@@ -87,6 +93,7 @@ public final class Presenter implements Closeable {
         Presenter presenter = new Presenter(config, tls, ring, ticketKeys, registry);
         try {
             ticketKeys.start();
+            presenter.watchCertificate();
             ring.listenable().addListener((previous, current) -> presenter.ringChanged(current));
             ring.start();
             presenter.listen();
@@ -110,6 +117,17 @@ public final class Presenter implements Closeable {
         }
     }
 
+    /** New connections pick up a renewed certificate within {@link #CERTIFICATE_CHECK_SECONDS}. */
+    private void watchCertificate() {
+        workers.next().scheduleWithFixedDelay(() -> {
+            try {
+                tls.reloadIfChanged();
+            } catch (Exception e) {
+                log.warn("the new TLS certificate could not be loaded, keeping the old one: {}", e.getMessage());
+            }
+        }, CERTIFICATE_CHECK_SECONDS, CERTIFICATE_CHECK_SECONDS, TimeUnit.SECONDS);
+    }
+
     private void listen() throws InterruptedException {
         Routing routing = new Routing(new TokenVerifier(config.tokenKeys(), Clock.systemUTC()), ring, pools, config,
                 metrics);
@@ -123,6 +141,7 @@ public final class Presenter implements Closeable {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel channel) {
+                        clients.add(channel);
                         channel.pipeline().addLast(gate,
                                 tls.context().newHandler(channel.alloc()),
                                 new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS),
@@ -157,6 +176,16 @@ public final class Presenter implements Closeable {
     public int muxConnections(String chatServerId) {
         MuxPool pool = pools.pools().get(chatServerId);
         return pool == null ? 0 : pool.connectedCount();
+    }
+
+    /** Bytes waiting in this presenter to be written to clients: what slow clients cost in memory. */
+    public long bytesQueuedForClients() {
+        long total = 0;
+        for (Channel client : clients) {
+            ChannelOutboundBuffer buffer = client.unsafe().outboundBuffer();
+            total += buffer == null ? 0 : buffer.totalPendingWriteBytes();
+        }
+        return total;
     }
 
     public boolean isDraining() {

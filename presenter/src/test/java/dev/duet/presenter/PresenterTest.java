@@ -312,4 +312,27 @@ class PresenterTest {
         var counter = registries.get(presenter).find("duet.presenter.handshakes").tag("kind", kind).counter();
         return counter == null ? 0 : counter.count();
     }
+
+    @Test
+    void aClientThatStopsReadingCostsThePresenterBoundedMemory() throws Exception {
+        cluster.startServer("chat-a");
+        Presenter presenter = presenter();
+        awaitRing(presenter, 1);
+        String couple = newCouple();
+        TestChatClient bob = connect(presenter);
+        bob.authenticate(cluster.token("bob", couple, "ann"), 0);
+        TestChatClient ann = connect(presenter);
+        ann.authenticate(cluster.token("ann", couple, "bob"), 0);
+        bob.channel().config().setAutoRead(false);
+
+        String body = "y".repeat(4000);
+        long mostQueued = 0;
+        for (int i = 0; i < 400; i++) {
+            ann.send("m-" + i, body);
+            mostQueued = Math.max(mostQueued, presenter.bytesQueuedForClients());
+        }
+        // 1.6 MB went to bob, who reads nothing: the presenter holds at most a window and a write buffer of it.
+        assertTrue(mostQueued < 256 * 1024, "presenter queued " + mostQueued + " bytes for a stalled client");
+        assertEquals(400, ann.history(0, 1).getMessages().get(0).getSeq(), "ann was never held up");
+    }
 }
