@@ -1,0 +1,356 @@
+package dev.duet.bench.edge;
+
+import dev.duet.chat.ChatServer;
+import dev.duet.chat.ChatServerConfig;
+import dev.duet.chat.store.LocalHBase;
+import dev.duet.chat.store.StoreSettings;
+import dev.duet.presenter.SelfSignedCertificate;
+import dev.duet.protocol.auth.TokenKeys;
+import dev.duet.protocol.auth.TokenSigner;
+import dev.duet.protocol.transport.NettyTransport;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The presenter side by side with HAProxy (TLS termination in {@code mode tcp}, forwarding to a chat server's direct
+ * listener), in the same run, against the same chat server and in-process HBase. Each runs in its own process, so
+ * its memory and CPU are its own. Prints JSON lines: memory per idle TLS connection, full and resumed TLS 1.3
+ * handshakes per second (ECDSA P-256) with the server's CPU per handshake, and ping round trips at 1,000 connections.
+ * Arguments: {@code haproxy-binary cpu-for-servers idle-connections... }.
+ */
+public final class EdgeBenchmark {
+    private static final int SOURCE_ADDRESSES = 8;
+    private static final int SECONDS = 10;
+
+    private final EventLoopGroup group = NettyTransport.best().newGroup(1, new DefaultThreadFactory("edge-load"));
+    private final TokenSigner signer;
+    private final SslContext fullHandshakes;
+    private final SslContext resumingHandshakes;
+
+    private EdgeBenchmark(TokenSigner signer, Path certificate) throws IOException {
+        this.signer = signer;
+        this.fullHandshakes = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
+                .trustManager(certificate.toFile()).protocols("TLSv1.3").sessionCacheSize(0).build();
+        this.resumingHandshakes = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
+                .trustManager(certificate.toFile()).protocols("TLSv1.3").build();
+    }
+
+    record Target(String name, int port, Process process) {
+        long pid() {
+            return process.pid();
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        String haproxy = args[0];
+        String serverCpu = args[1];
+        List<Integer> idleCounts = new ArrayList<>();
+        for (int i = 2; i < args.length; i++) {
+            idleCounts.add(Integer.parseInt(args[i]));
+        }
+        Path work = Files.createTempDirectory("duet-edge-bench");
+        SelfSignedCertificate certificate = SelfSignedCertificate.in(work.resolve("tls"));
+        TokenKeys keys = TokenKeys.generate(work.resolve("token-keys.properties"), "bench");
+        try (LocalHBase hbase = LocalHBase.start(work.resolve("hbase"), 0, Duration.ofMinutes(3))) {
+            CuratorFramework zookeeper = CuratorFrameworkFactory.newClient(hbase.zookeeperConnectString(),
+                    new ExponentialBackoffRetry(100, 5));
+            zookeeper.start();
+            ChatServerConfig config = ChatServerConfig.builder("bench-chat", keys).bindAddress("127.0.0.1")
+                    .muxPort(0).clientPort(0).ringPath("/bench/ring")
+                    .store(new StoreSettings("duet_bench", "couples", Duration.ofSeconds(30), 20)).build();
+            try (ChatServer chat = ChatServer.start(config, hbase.clientConfiguration(), zookeeper,
+                    new SimpleMeterRegistry(), Duration.ofMinutes(1))) {
+                EdgeBenchmark bench = new EdgeBenchmark(new TokenSigner(keys, Clock.systemUTC()),
+                        certificate.certificate());
+                Target presenter = startPresenter(work, certificate, hbase.zookeeperConnectString(), serverCpu);
+                Target proxy = startHaproxy(haproxy, work, certificate, chat.clientPort(), serverCpu);
+                try {
+                    for (int count : idleCounts) {
+                        long presenterBytes = bench.idleMemory(presenter, count, true);
+                        long proxyBytes = count <= 9_000 ? bench.idleMemory(proxy, count, false) : -1;
+                        print("idle-memory-per-connection", count, "bytes", presenterBytes, proxyBytes);
+                    }
+                    for (boolean resumed : new boolean[]{false, true}) {
+                        double[] p = bench.handshakes(presenter, resumed);
+                        double[] h = bench.handshakes(proxy, resumed);
+                        print(resumed ? "resumed-handshakes" : "full-handshakes", 0, "perSecond", p[0], h[0]);
+                        print(resumed ? "resumed-handshake-cpu" : "full-handshake-cpu", 0, "serverCpuMicros", p[1], h[1]);
+                    }
+                    double[] p = bench.roundTrips(presenter, 1000);
+                    double[] h = bench.roundTrips(proxy, 1000);
+                    print("round-trips", 1000, "perSecond", p[0], h[0]);
+                    print("round-trip-p50", 1000, "micros", p[1], h[1]);
+                    print("round-trip-p99", 1000, "micros", p[2], h[2]);
+                } finally {
+                    presenter.process().destroy();
+                    proxy.process().destroy();
+                    presenter.process().waitFor(30, TimeUnit.SECONDS);
+                    bench.group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+                }
+            } finally {
+                zookeeper.close();
+            }
+        }
+    }
+
+    private static void print(String metric, int connections, String unit, double presenter, double haproxy) {
+        String ratio = haproxy > 0 ? String.format(Locale.ROOT, "%.3f", presenter / haproxy) : "null";
+        System.out.printf(Locale.ROOT, "{\"benchmark\":\"edge\",\"metric\":\"%s\",\"connections\":%d,\"unit\":\"%s\","
+                        + "\"presenter\":%.1f,\"haproxy\":%s,\"presenterOverHaproxy\":%s}%n", metric, connections, unit,
+                presenter, haproxy >= 0 ? String.format(Locale.ROOT, "%.1f", haproxy) : "null", ratio);
+    }
+
+    // ---- the two edges ----
+
+    private static Target startPresenter(Path work, SelfSignedCertificate certificate, String zookeeper, String cpu)
+            throws Exception {
+        int port = freePort();
+        List<String> command = new ArrayList<>(List.of("taskset", "-c", cpu,
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms256m", "-Xmx1g",
+                "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+                "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-exports",
+                "java.base/jdk.internal.misc=ALL-UNNAMED", "-Dio.netty.leakDetection.level=disabled",
+                "-cp", System.getProperty("java.class.path"), "dev.duet.presenter.PresenterMain",
+                "--id", "bench-presenter", "--bind", "127.0.0.1", "--port", Integer.toString(port),
+                "--cert", certificate.certificate().toString(), "--key", certificate.privateKey().toString(),
+                "--token-keys", work.resolve("token-keys.properties").toString(), "--zookeeper", zookeeper,
+                "--ring-path", "/bench/ring", "--ticket-keys-path", "/bench/ticket-keys",
+                "--handshakes-per-second", "1000000", "--max-connections", "19000",
+                "--max-connections-per-address", "19000"));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(work.resolve("presenter.log").toFile()).start();
+        awaitPort(port, process);
+        Thread.sleep(2_000);
+        return new Target("presenter", port, process);
+    }
+
+    private static Target startHaproxy(String binary, Path work, SelfSignedCertificate certificate, int backendPort,
+                                       String cpu) throws Exception {
+        int port = freePort();
+        Path pem = work.resolve("haproxy.pem");
+        Files.writeString(pem, Files.readString(certificate.certificate()) + Files.readString(certificate.privateKey()));
+        Path config = work.resolve("haproxy.cfg");
+        Files.writeString(config, String.join("\n",
+                "global",
+                "  maxconn 9950",
+                "  nbthread 1",
+                "defaults",
+                "  mode tcp",
+                "  timeout connect 5s",
+                "  timeout client 1h",
+                "  timeout server 1h",
+                "frontend edge",
+                "  bind 127.0.0.1:" + port + " ssl crt " + pem + " ssl-min-ver TLSv1.2",
+                "  default_backend chat",
+                "backend chat",
+                "  server chat1 127.0.0.1:" + backendPort,
+                ""));
+        Process process = new ProcessBuilder("taskset", "-c", cpu, binary, "-f", config.toString(), "-db")
+                .redirectErrorStream(true).redirectOutput(work.resolve("haproxy.log").toFile()).start();
+        awaitPort(port, process);
+        return new Target("haproxy", port, process);
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void awaitPort(int port, Process process) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("process exited with " + process.exitValue());
+            }
+            try (Socket socket = new Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(200);
+            }
+        }
+        throw new IllegalStateException("nothing listening on port " + port);
+    }
+
+    // ---- scenarios ----
+
+    private Bootstrap bootstrap(SslContext tls, int index, ChannelInitializer<Channel> after) {
+        return new Bootstrap().group(group).channel(NettyTransport.best().clientChannel())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .localAddress(new InetSocketAddress("127.0.0." + (2 + index % SOURCE_ADDRESSES), 0))
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(tls.newHandler(ch.alloc(), "localhost", 443));
+                        ch.pipeline().addLast(after);
+                    }
+                });
+    }
+
+    private List<Channel> openAuthenticated(Target target, int count, List<EdgeClient> clients, Recorder recorder)
+            throws Exception {
+        List<Channel> channels = new ArrayList<>();
+        List<CompletableFuture<Void>> ready = new ArrayList<>();
+        Semaphore inFlight = new Semaphore(200);
+        String run = Long.toString(System.nanoTime(), 36);
+        for (int i = 0; i < count; i++) {
+            EdgeClient client = new EdgeClient(signer.sign("u" + i, "edge-" + run + "-" + i, "p" + i,
+                    Duration.ofHours(1)), recorder);
+            clients.add(client);
+            inFlight.acquire();
+            client.authenticated().whenComplete((ok, failure) -> inFlight.release());
+            ready.add(client.authenticated());
+            channels.add(bootstrap(fullHandshakes, i, new ChannelInitializer<>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    client.install(ch);
+                }
+            }).connect("127.0.0.1", target.port()).channel());
+        }
+        CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
+        return channels;
+    }
+
+    private long idleMemory(Target target, int count, boolean jvm) throws Exception {
+        settle(target, jvm);
+        long before = ProcessStats.rssBytes(target.pid());
+        List<Channel> channels = openAuthenticated(target, count, new ArrayList<>(), new Recorder(3));
+        Thread.sleep(3_000);
+        settle(target, jvm);
+        long after = ProcessStats.rssBytes(target.pid());
+        closeAll(channels);
+        return (after - before) / count;
+    }
+
+    /** Lets a JVM target collect its garbage first, so its RSS shows live memory, not uncollected garbage. */
+    private static void settle(Target target, boolean jvm) throws Exception {
+        if (jvm) {
+            Process gc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(target.pid()), "GC.run").redirectErrorStream(true).start();
+            gc.getInputStream().readAllBytes();
+            gc.waitFor(60, TimeUnit.SECONDS);
+        }
+        Thread.sleep(1_000);
+    }
+
+    /** Returns {handshakes per second, server CPU microseconds per handshake}. */
+    private double[] handshakes(Target target, boolean resumed) throws Exception {
+        SslContext tls = resumed ? resumingHandshakes : fullHandshakes;
+        if (resumed) {
+            handshakeOnce(target, tls, 0).get(30, TimeUnit.SECONDS);
+            Thread.sleep(200);
+        }
+        AtomicLong done = new AtomicLong();
+        Semaphore inFlight = new Semaphore(32);
+        long cpuBefore = ProcessStats.cpuMillis(target.pid());
+        long started = System.nanoTime();
+        long end = started + TimeUnit.SECONDS.toNanos(SECONDS);
+        int index = 0;
+        while (System.nanoTime() < end) {
+            inFlight.acquire();
+            handshakeOnce(target, tls, index++).whenComplete((ok, failure) -> {
+                if (failure == null) {
+                    done.incrementAndGet();
+                }
+                inFlight.release();
+            });
+        }
+        inFlight.acquire(32);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        long cpu = ProcessStats.cpuMillis(target.pid()) - cpuBefore;
+        return new double[]{done.get() / seconds, done.get() == 0 ? 0 : cpu * 1000.0 / done.get()};
+    }
+
+    private CompletableFuture<Void> handshakeOnce(Target target, SslContext tls, int index) {
+        CompletableFuture<Void> handshaken = new CompletableFuture<>();
+        ChannelFuture connect = bootstrap(tls, index, new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                        if (evt instanceof SslHandshakeCompletionEvent event) {
+                            if (event.isSuccess()) {
+                                handshaken.complete(null);
+                            } else {
+                                handshaken.completeExceptionally(event.cause());
+                            }
+                            ctx.close();
+                        }
+                    }
+
+                    @Override
+                    public void channelInactive(ChannelHandlerContext ctx) {
+                        handshaken.completeExceptionally(new IllegalStateException("closed"));
+                    }
+                });
+            }
+        }).connect("127.0.0.1", target.port());
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                handshaken.completeExceptionally(f.cause());
+            }
+        });
+        return handshaken;
+    }
+
+    /** Returns {round trips per second, p50 micros, p99 micros}. */
+    private double[] roundTrips(Target target, int count) throws Exception {
+        Recorder recorder = new Recorder(3);
+        List<EdgeClient> clients = new ArrayList<>();
+        List<Channel> channels = openAuthenticated(target, count, clients, recorder);
+        for (int i = 0; i < count; i++) {
+            clients.get(i).startPinging(channels.get(i));
+        }
+        Thread.sleep(2_000);
+        recorder.reset();
+        long before = clients.stream().mapToLong(EdgeClient::completed).sum();
+        long started = System.nanoTime();
+        Thread.sleep(TimeUnit.SECONDS.toMillis(SECONDS));
+        long completed = clients.stream().mapToLong(EdgeClient::completed).sum() - before;
+        double seconds = (System.nanoTime() - started) / 1e9;
+        Histogram latency = recorder.getIntervalHistogram();
+        clients.forEach(EdgeClient::stopPinging);
+        closeAll(channels);
+        return new double[]{completed / seconds, latency.getValueAtPercentile(50), latency.getValueAtPercentile(99)};
+    }
+
+    private static void closeAll(List<Channel> channels) throws InterruptedException {
+        for (Channel channel : channels) {
+            channel.close().sync();
+        }
+        Thread.sleep(2_000);
+    }
+}
