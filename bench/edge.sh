@@ -4,17 +4,14 @@
 #   bench/edge.sh [idle connection counts...]      (default: 5000 15000)
 # The edges run on CPU 1, the load generator, chat server and HBase on CPU 0.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
 if ! command -v haproxy >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null
 fi
-mvn -B -q -DskipTests install -pl bench -am
-mvn -B -q -pl bench dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime
-opens="--add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.base/java.util.concurrent=ALL-UNNAMED --add-exports java.base/jdk.internal.misc=ALL-UNNAMED"
+# shellcheck source=bench/build.sh
+source "$(dirname "$0")/build.sh"
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(5000 15000)
 # shellcheck disable=SC2086
 exec taskset -c 0 java $opens -Xmx4g -Dio.netty.leakDetection.level=disabled \
-  -cp "bench/target/classes:$(cat bench/target/classpath.txt)" dev.duet.bench.edge.EdgeBenchmark \
+  -cp "$classpath" dev.duet.bench.edge.EdgeBenchmark \
   "$(command -v haproxy)" 1 "${counts[@]}"

@@ -25,7 +25,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static dev.duet.chat.testing.ChatCluster.coupleOwnedBy;
 import static dev.duet.chat.testing.ChatCluster.newCouple;
+import static dev.duet.chat.testing.ChatCluster.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,21 +52,6 @@ class ChatServerMuxTest {
 
     private static AuthResponse authenticated(OpenedStream stream) throws Exception {
         return TestChatClient.success(stream.authReply().get(30, TimeUnit.SECONDS));
-    }
-
-    /** A couple id that {@code owner} owns on a ring of {@code members}. */
-    private static String coupleOwnedBy(String owner, String... members) {
-        List<Member> ring = new ArrayList<>();
-        for (String id : members) {
-            ring.add(new Member(id, "127.0.0.1", 1, 0));
-        }
-        HashRing view = HashRing.of(1, ring);
-        while (true) {
-            String couple = newCouple();
-            if (view.ownerOf(couple).id().equals(owner)) {
-                return couple;
-            }
-        }
     }
 
     @Test
@@ -190,16 +177,5 @@ class ChatServerMuxTest {
         assertEquals(ResetCode.PROTOCOL_ERROR, bob.reset().get(30, TimeUnit.SECONDS).code());
         assertEquals(1, ann.client().send("m-1", "unaffected").getSeq());
         assertTrue(mux.channel().isActive());
-    }
-
-    private static boolean waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(50);
-        }
-        return false;
     }
 }

@@ -28,7 +28,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import static dev.duet.chat.testing.ChatCluster.coupleOwnedBy;
 import static dev.duet.chat.testing.ChatCluster.newCouple;
+import static dev.duet.chat.testing.ChatCluster.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -76,31 +78,6 @@ class PresenterTest {
 
     private TestChatClient connect(Presenter presenter) throws InterruptedException {
         return TestChatClient.connect(cluster.clientGroup(), presenter.port(), clientTls);
-    }
-
-    private static String coupleOwnedBy(String owner, String... members) {
-        List<Member> ring = new ArrayList<>();
-        for (String id : members) {
-            ring.add(new Member(id, "127.0.0.1", 1, 0));
-        }
-        HashRing view = HashRing.of(1, ring);
-        while (true) {
-            String couple = newCouple();
-            if (view.ownerOf(couple).id().equals(owner)) {
-                return couple;
-            }
-        }
-    }
-
-    private static boolean waitFor(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(50);
-        }
-        return condition.getAsBoolean();
     }
 
     private static void awaitRing(Presenter presenter, int members) throws InterruptedException {

@@ -143,7 +143,7 @@ public final class ChatOperations {
         }
         CompletableFuture<Long> upTo = beforeSeq > 0
                 ? CompletableFuture.completedFuture(beforeSeq - 1)
-                : store.state(coupleId, "", "").thenApply(state -> state.lastSeq());
+                : store.lastSeq(coupleId);
         return upTo.thenCompose(to -> {
             long from = Math.max(1, to - limit + 1);
             return store.range(coupleId, from, to).thenApply(messages -> new History(messages, from > 1));

@@ -121,6 +121,12 @@ public final class HBaseChatStore implements Closeable {
                 longOf(result, CoupleRow.STATE, CoupleRow.readMark(partnerId))));
     }
 
+    /** The couple's highest seq, 0 when it has no message. */
+    public CompletableFuture<Long> lastSeq(String coupleId) {
+        return table.get(new Get(CoupleRow.key(coupleId)).addColumn(CoupleRow.STATE, CoupleRow.LAST_SEQ))
+                .thenApply(result -> longOf(result, CoupleRow.STATE, CoupleRow.LAST_SEQ));
+    }
+
     /**
      * Appends {@code requests} (all for {@code coupleId}) in order and returns one result per request, in the same
      * order, once HBase has accepted them. Appends of many couples share HBase requests ({@link AppendRounds}).

@@ -6,6 +6,8 @@ import dev.duet.chat.store.StoreSettings;
 import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.auth.TokenSigner;
 import dev.duet.protocol.transport.NettyTransport;
+import dev.duet.ring.HashRing;
+import dev.duet.ring.Member;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -92,6 +95,33 @@ public final class ChatCluster implements AutoCloseable {
 
     public static String newCouple() {
         return "couple-" + UUID.randomUUID();
+    }
+
+    /** A new couple id that {@code owner} owns on a ring of {@code members} (ids only: placement uses nothing else). */
+    public static String coupleOwnedBy(String owner, String... members) {
+        List<Member> ring = new ArrayList<>();
+        for (String id : members) {
+            ring.add(new Member(id, "127.0.0.1", 1, 0));
+        }
+        HashRing view = HashRing.of(1, ring);
+        while (true) {
+            String couple = newCouple();
+            if (view.ownerOf(couple).id().equals(owner)) {
+                return couple;
+            }
+        }
+    }
+
+    /** Waits up to 30 s for {@code condition}; returns whether it came true. */
+    public static boolean waitFor(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return condition.getAsBoolean();
     }
 
     @Override
