@@ -3,7 +3,9 @@ package dev.duet.chat;
 import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.config.Settings;
 import dev.duet.protocol.config.YamlDefaults;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.Clock;
+import io.micrometer.core.instrument.util.HierarchicalNameMapper;
+import io.micrometer.jmx.JmxMeterRegistry;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
@@ -82,7 +84,7 @@ public final class ChatServerMain implements Callable<Integer> {
                 .build();
         CuratorFramework curator = CuratorFrameworkFactory.newClient(zookeeper, new ExponentialBackoffRetry(200, 10));
         curator.start();
-        ChatServer server = ChatServer.start(config, hbase, curator, new SimpleMeterRegistry(), Duration.ofMinutes(2));
+        ChatServer server = ChatServer.start(config, hbase, curator, jmxRegistry(), Duration.ofMinutes(2));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -98,5 +100,11 @@ public final class ChatServerMain implements Callable<Integer> {
         }, "chat-server-stop"));
         stopped.await();
         return 0;
+    }
+
+    /** Meters published over JMX in the {@code dev.duet} domain (jconsole, jcmd, any JMX agent). */
+    private static JmxMeterRegistry jmxRegistry() {
+        return new JmxMeterRegistry(key -> "jmx.domain".equals(key) ? "dev.duet" : null, Clock.SYSTEM,
+                HierarchicalNameMapper.DEFAULT);
     }
 }

@@ -3,7 +3,9 @@ package dev.duet.presenter;
 import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.config.Settings;
 import dev.duet.protocol.config.YamlDefaults;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.Clock;
+import io.micrometer.core.instrument.util.HierarchicalNameMapper;
+import io.micrometer.jmx.JmxMeterRegistry;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
@@ -97,7 +99,7 @@ public final class PresenterMain implements Callable<Integer> {
                 .handshakesPerSecond(handshakesPerSecond).ticketKeys(ticketKeysPath, ticketKeyRotation).build();
         CuratorFramework curator = CuratorFrameworkFactory.newClient(zookeeper, new ExponentialBackoffRetry(200, 10));
         curator.start();
-        Presenter presenter = Presenter.start(presenterConfig, curator, new SimpleMeterRegistry());
+        Presenter presenter = Presenter.start(presenterConfig, curator, jmxRegistry());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -113,5 +115,11 @@ public final class PresenterMain implements Callable<Integer> {
         }, "presenter-stop"));
         stopped.await();
         return 0;
+    }
+
+    /** Meters published over JMX in the {@code dev.duet} domain (jconsole, jcmd, any JMX agent). */
+    private static JmxMeterRegistry jmxRegistry() {
+        return new JmxMeterRegistry(key -> "jmx.domain".equals(key) ? "dev.duet" : null, Clock.SYSTEM,
+                HierarchicalNameMapper.DEFAULT);
     }
 }

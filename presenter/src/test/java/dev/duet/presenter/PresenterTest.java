@@ -312,4 +312,28 @@ class PresenterTest {
         assertTrue(mostQueued < 256 * 1024, "presenter queued " + mostQueued + " bytes for a stalled client");
         assertEquals(400, ann.history(0, 1).getMessages().get(0).getSeq(), "ann was never held up");
     }
+
+    @Test
+    void limitsCloseTheConnectionsThatBreakThem() throws Exception {
+        ChatServer a = cluster.startServer("chat-a");
+        Presenter presenter = presenter(b -> b.authTimeout(Duration.ofSeconds(1)).maxFirstFrameSize(1024)
+                .maxConnections(100, 2));
+        awaitRing(presenter, 1);
+
+        TestChatClient silent = connect(presenter);
+        assertTrue(silent.awaitClosed(10), "no first frame within the auth timeout");
+
+        TestChatClient first = connect(presenter);
+        TestChatClient second = connect(presenter);
+        TestChatClient third = connect(presenter);
+        assertTrue(third.awaitClosed(10), "a third connection from one address is over the limit of 2");
+        first.close();
+        second.close();
+
+        TestChatClient oversized = connect(presenter);
+        oversized.callAsync("authenticate", 1, new ChatService.authenticate_args(
+                new AuthRequest(cluster.token("ann", newCouple(), "bob") + "x".repeat(2000), 0)));
+        assertTrue(oversized.awaitClosed(10), "a first frame over 1,024 bytes");
+        assertEquals(0, a.sessions(), "none of them reached the chat server");
+    }
 }
