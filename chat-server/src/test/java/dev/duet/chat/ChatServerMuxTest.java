@@ -6,8 +6,6 @@ import dev.duet.chat.testing.MuxTestConnection.OpenedStream;
 import dev.duet.chat.testing.TestChatClient;
 import dev.duet.protocol.client.ThriftMessage;
 import dev.duet.protocol.mux.StreamResetEvent;
-import dev.duet.ring.HashRing;
-import dev.duet.ring.Member;
 import dev.duet.thrift.chat.AuthResponse;
 import dev.duet.thrift.chat.ClientEvents;
 import dev.duet.thrift.chat.SendResult;

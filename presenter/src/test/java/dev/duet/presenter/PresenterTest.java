@@ -4,8 +4,6 @@ import dev.duet.chat.ChatServer;
 import dev.duet.chat.testing.ChatCluster;
 import dev.duet.chat.testing.TestChatClient;
 import dev.duet.protocol.client.ThriftMessage;
-import dev.duet.ring.HashRing;
-import dev.duet.ring.Member;
 import dev.duet.thrift.chat.AuthRequest;
 import dev.duet.thrift.chat.ChatService;
 import dev.duet.thrift.chat.ClientEvents;
@@ -26,7 +24,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static dev.duet.chat.testing.ChatCluster.coupleOwnedBy;
 import static dev.duet.chat.testing.ChatCluster.newCouple;
