@@ -170,10 +170,9 @@ public final class MuxHandler extends ChannelDuplexHandler {
         connectionSendWindow -= size;
     }
 
+    /** Queues {@code stream} (once: the stream keeps the flag) to be flushed when connection credit arrives. */
     void awaitConnectionWindow(StreamChannel stream) {
-        if (!awaitingConnectionWindow.contains(stream)) {
-            awaitingConnectionWindow.add(stream);
-        }
+        awaitingConnectionWindow.add(stream);
     }
 
     void writeData(DataFrame frame) {
@@ -375,7 +374,7 @@ public final class MuxHandler extends ChannelDuplexHandler {
         List<StreamChannel> waiting = new ArrayList<>(awaitingConnectionWindow);
         awaitingConnectionWindow.clear();
         for (StreamChannel stream : waiting) {
-            stream.windowChanged();
+            stream.connectionWindowOpened();
         }
     }
 

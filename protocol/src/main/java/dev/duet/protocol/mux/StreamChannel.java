@@ -59,6 +59,7 @@ public final class StreamChannel extends AbstractChannel {
     private boolean delivering;
     private boolean inputClosed;
     private boolean reset;
+    private boolean awaitingConnectionWindow;
     private boolean open = true;
 
     StreamChannel(MuxHandler mux, int streamId, Open open, int sendWindow, int receiveWindow) {
@@ -156,6 +157,12 @@ public final class StreamChannel extends AbstractChannel {
         }
     }
 
+    /** Connection credit arrived after this stream had to wait for it. */
+    void connectionWindowOpened() {
+        awaitingConnectionWindow = false;
+        windowChanged();
+    }
+
     /** The connection window or the stream window opened: send what waits. */
     void windowChanged() {
         ChannelOutboundBuffer buffer = unsafe().outboundBuffer();
@@ -233,7 +240,8 @@ public final class StreamChannel extends AbstractChannel {
             }
             int allowed = Math.min(Math.min(sendWindow, mux.connectionSendWindow()), mux.maxDataPayload());
             if (allowed <= 0) {
-                if (sendWindow > 0) {
+                if (sendWindow > 0 && !awaitingConnectionWindow) {
+                    awaitingConnectionWindow = true;
                     mux.awaitConnectionWindow(this);
                 }
                 break;
