@@ -231,9 +231,10 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
         catchingUp = true;
         couple = operations.hub().join(claims.getCoupleId(), this);
         long lastSeen = Math.max(0, args.getRequest().getLastSeenSeq());
-        lastPushedSeq = lastSeen;
         return operations.startSession(claims).thenApplyAsync(response -> {
-            ctx.channel().eventLoop().execute(() -> catchUp(lastSeen + 1, response.getLastSeq()));
+            // A client claiming more than exists (Long.MAX_VALUE: "only new messages") has seen everything.
+            lastPushedSeq = Math.min(lastSeen, response.getLastSeq());
+            ctx.channel().eventLoop().execute(() -> catchUp(lastPushedSeq + 1, response.getLastSeq()));
             return new ChatService.authenticate_result().setSuccess(response);
         }, ctx.executor());
     }

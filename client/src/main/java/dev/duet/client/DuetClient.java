@@ -1,0 +1,327 @@
+package dev.duet.client;
+
+import dev.duet.protocol.client.ClientFrameDecoder;
+import dev.duet.protocol.client.ClientFrameEncoder;
+import dev.duet.protocol.client.MessageCatalog;
+import dev.duet.protocol.client.ThriftMessage;
+import dev.duet.protocol.client.ThriftMessageCodec;
+import dev.duet.thrift.chat.AuthRequest;
+import dev.duet.thrift.chat.AuthResponse;
+import dev.duet.thrift.chat.ChatError;
+import dev.duet.thrift.chat.ChatService;
+import dev.duet.thrift.chat.ClientEvents;
+import dev.duet.thrift.chat.ErrorCode;
+import dev.duet.thrift.chat.History;
+import dev.duet.thrift.chat.SendResult;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.apache.thrift.TBase;
+import org.apache.thrift.TFieldIdEnum;
+import org.apache.thrift.protocol.TMessageType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLException;
+import java.io.IOException;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A Duet chat client. It connects over TLS, authenticates, and keeps the session up: when the connection drops it
+ * reconnects with jittered exponential backoff and authenticates again with the highest seq it has seen, so the server
+ * sends what it missed. {@link #send} never loses or duplicates a message: each carries a client message id, and an
+ * unacknowledged send is sent again (same id) after a reconnect or when storage asked for a retry.
+ *
+ * <p>Uses plain NIO and the JDK's or BoringSSL's TLS, whichever is present: no native transport is required.
+ */
+public final class DuetClient implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DuetClient.class);
+    private static final MessageCatalog CATALOG = MessageCatalog.client();
+
+    private final ClientOptions options;
+    private final ChatListener listener;
+    private final EventLoopGroup group;
+    private final SslContext tls;
+    private final AtomicInteger seqIds = new AtomicInteger();
+    private final Map<Integer, CompletableFuture<ThriftMessage>> calls = new ConcurrentHashMap<>();
+    private final Map<String, PendingSend> sends = new ConcurrentHashMap<>();
+    private volatile Channel channel;
+    private volatile CompletableFuture<AuthResponse> session = new CompletableFuture<>();
+    private volatile long lastSeenSeq;
+    private volatile boolean closed;
+    private long backoffMillis = 100;
+
+    private record PendingSend(String clientMsgId, String body, CompletableFuture<SendResult> result) {
+    }
+
+    private DuetClient(ClientOptions options, ChatListener listener) throws SSLException {
+        this.options = options;
+        this.listener = listener;
+        this.lastSeenSeq = options.lastSeenSeq();
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("duet-client", true),
+                NioIoHandler.newFactory());
+        SslContextBuilder builder = SslContextBuilder.forClient().protocols("TLSv1.3", "TLSv1.2");
+        if (options.trustedCa() != null) {
+            builder.trustManager(options.trustedCa().toFile());
+        }
+        this.tls = options.tls() ? builder.build() : null;
+    }
+
+    /** Connects and authenticates; the future completes with the server's answer, or fails if the token is refused. */
+    public static CompletableFuture<DuetClient> connect(ClientOptions options, ChatListener listener) {
+        try {
+            DuetClient client = new DuetClient(options, listener);
+            client.connectNow();
+            return client.session.thenApply(auth -> client).whenComplete((ok, failure) -> {
+                if (failure != null) {
+                    client.close();
+                }
+            });
+        } catch (SSLException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** The current session's answer to {@code authenticate}. */
+    public AuthResponse session() {
+        return session.getNow(null);
+    }
+
+    /** Highest message seq this client has seen (received, or acknowledged to it). */
+    public long lastSeenSeq() {
+        return lastSeenSeq;
+    }
+
+    private void connectNow() {
+        new Bootstrap().group(group).channel(NioSocketChannel.class).handler(new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                if (tls != null) {
+                    ch.pipeline().addLast(tls.newHandler(ch.alloc(), options.host(), options.port()));
+                }
+                ch.pipeline().addLast(new ClientFrameDecoder(), new ClientFrameEncoder(),
+                        new ThriftMessageCodec(CATALOG), new Receiver());
+            }
+        }).connect(options.host(), options.port()).addListener(connected -> {
+            if (!connected.isSuccess()) {
+                reconnectLater("cannot connect: " + connected.cause().getMessage());
+            }
+        });
+    }
+
+    private void authenticate(Channel ch) {
+        channel = ch;
+        call(ch, "authenticate", new ChatService.authenticate_args(new AuthRequest(options.token(), lastSeenSeq)))
+                .whenComplete((reply, failure) -> {
+                    AuthResponse auth;
+                    try {
+                        if (failure != null) {
+                            throw failure;
+                        }
+                        auth = success(reply);
+                    } catch (ChatError refused) {
+                        if (refused.getCode() == ErrorCode.AUTH_FAILED) {
+                            closed = true;
+                            session.completeExceptionally(refused);
+                            ch.close();
+                            return;
+                        }
+                        ch.close();
+                        return;
+                    } catch (Throwable lost) {
+                        ch.close();
+                        return;
+                    }
+                    backoffMillis = 100;
+                    boolean again = session.isDone();
+                    if (again) {
+                        session = CompletableFuture.completedFuture(auth);
+                        listener.reconnected();
+                    } else {
+                        session.complete(auth);
+                    }
+                    sends.values().forEach(this::trySend);
+                });
+    }
+
+    private void reconnectLater(String why) {
+        if (closed) {
+            return;
+        }
+        long delay = backoffMillis + ThreadLocalRandom.current().nextLong(backoffMillis + 1);
+        backoffMillis = Math.min(options.maxBackoff().toMillis(), backoffMillis * 2);
+        log.info("{}; reconnecting in {} ms", why, delay);
+        group.schedule(this::connectNow, delay, TimeUnit.MILLISECONDS);
+    }
+
+    // ---- calls ----
+
+    /** Sends a message; completes once it is durable on the server, however many reconnects that takes. */
+    public CompletableFuture<SendResult> send(String body) {
+        PendingSend send = new PendingSend(UUID.randomUUID().toString(), body, new CompletableFuture<>());
+        sends.put(send.clientMsgId(), send);
+        send.result().whenComplete((result, failure) -> sends.remove(send.clientMsgId()));
+        trySend(send);
+        return send.result();
+    }
+
+    private void trySend(PendingSend send) {
+        Channel ch = channel;
+        if (ch == null || !ch.isActive() || !session.isDone() || session.isCompletedExceptionally()) {
+            return;
+        }
+        call(ch, "sendMessage", new ChatService.sendMessage_args(send.clientMsgId(), send.body()))
+                .whenComplete((reply, failure) -> {
+                    if (failure != null) {
+                        return;
+                    }
+                    try {
+                        SendResult result = success(reply);
+                        lastSeenSeq = Math.max(lastSeenSeq, result.getSeq());
+                        send.result().complete(result);
+                    } catch (ChatError error) {
+                        if (error.getCode() == ErrorCode.UNAVAILABLE || error.getCode() == ErrorCode.OVERLOAD) {
+                            group.schedule(() -> trySend(send), 200, TimeUnit.MILLISECONDS);
+                        } else {
+                            send.result().completeExceptionally(error);
+                        }
+                    }
+                });
+    }
+
+    public CompletableFuture<History> history(long beforeSeq, int limit) {
+        return once("fetchHistory", new ChatService.fetchHistory_args(beforeSeq, limit));
+    }
+
+    public CompletableFuture<Void> markRead(long seq) {
+        return once("markRead", new ChatService.markRead_args(seq));
+    }
+
+    public CompletableFuture<Void> typing(boolean typing) {
+        return once("setTyping", new ChatService.setTyping_args(typing));
+    }
+
+    /** A call made once on the current session (no retry: the caller decides). */
+    private <T> CompletableFuture<T> once(String method, TBase<?, ?> args) {
+        return session.thenCompose(auth -> {
+            Channel ch = channel;
+            if (ch == null || !ch.isActive()) {
+                return CompletableFuture.failedFuture(new IOException("not connected"));
+            }
+            return call(ch, method, args).thenApply(reply -> {
+                try {
+                    return DuetClient.<T>success(reply);
+                } catch (ChatError error) {
+                    throw new java.util.concurrent.CompletionException(error);
+                }
+            });
+        });
+    }
+
+    private CompletableFuture<ThriftMessage> call(Channel ch, String method, TBase<?, ?> args) {
+        int seqId = seqIds.incrementAndGet();
+        CompletableFuture<ThriftMessage> reply = new CompletableFuture<>();
+        calls.put(seqId, reply);
+        reply.whenComplete((r, f) -> calls.remove(seqId));
+        ch.writeAndFlush(ThriftMessage.call(method, seqId, args)).addListener(written -> {
+            if (!written.isSuccess()) {
+                reply.completeExceptionally(written.cause());
+            }
+        });
+        group.schedule(() -> reply.completeExceptionally(new IOException(method + " timed out")),
+                options.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        return reply;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static <T> T success(ThriftMessage reply) throws ChatError {
+        if (reply.type() == TMessageType.EXCEPTION) {
+            throw new ChatError(ErrorCode.INTERNAL, String.valueOf(((Exception) reply.body()).getMessage()));
+        }
+        TBase result = (TBase) reply.body();
+        TFieldIdEnum error = result.fieldForId(1);
+        if (error != null && result.isSet(error)) {
+            throw (ChatError) result.getFieldValue(error);
+        }
+        TFieldIdEnum value = result.fieldForId(0);
+        return value == null ? null : (T) result.getFieldValue(value);
+    }
+
+    private final class Receiver extends SimpleChannelInboundHandler<ThriftMessage> {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            if (tls == null) {
+                authenticate(ctx.channel());
+            }
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent handshake && handshake.isSuccess()) {
+                authenticate(ctx.channel());
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, ThriftMessage message) {
+            if (message.type() != TMessageType.ONEWAY) {
+                CompletableFuture<ThriftMessage> reply = calls.get(message.seqId());
+                if (reply != null) {
+                    reply.complete(message);
+                }
+                return;
+            }
+            Object args = message.body();
+            if (args instanceof ClientEvents.messageReceived_args received) {
+                lastSeenSeq = Math.max(lastSeenSeq, received.getMessage().getSeq());
+                listener.messageReceived(received.getMessage());
+            } else if (args instanceof ClientEvents.partnerTyping_args typing) {
+                listener.partnerTyping(typing.getUserId(), typing.isTyping());
+            } else if (args instanceof ClientEvents.readMarkUpdated_args mark) {
+                listener.readMarkUpdated(mark.getUserId(), mark.getSeq());
+            } else if (args instanceof ClientEvents.sessionEnding_args ending) {
+                listener.sessionEnding(ending.getReason(), ending.getDetail());
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            calls.values().forEach(call -> call.completeExceptionally(new IOException("connection lost")));
+            reconnectLater("connection lost");
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("connection error: {}", cause.toString());
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        Channel ch = channel;
+        if (ch != null) {
+            ch.close();
+        }
+        sends.values().forEach(send -> send.result().completeExceptionally(new IOException("client closed")));
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+}

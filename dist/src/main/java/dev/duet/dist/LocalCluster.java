@@ -1,0 +1,133 @@
+package dev.duet.dist;
+
+import dev.duet.chat.ChatServer;
+import dev.duet.chat.ChatServerConfig;
+import dev.duet.chat.store.LocalHBase;
+import dev.duet.presenter.Presenter;
+import dev.duet.presenter.PresenterConfig;
+import dev.duet.presenter.SelfSignedCertificate;
+import dev.duet.protocol.auth.TokenKeys;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The whole system in this process: the in-process HBase with its ZooKeeper, N chat servers, one presenter on TLS with
+ * a self-signed certificate. Everything it keeps — HBase data, the token keys, the certificate — lives under one data
+ * directory, so a second start on the same directory finds the old messages, and tokens and certificate still work.
+ */
+public final class LocalCluster implements AutoCloseable {
+    private final Path data;
+    private final LocalHBase hbase;
+    private final CuratorFramework zookeeper;
+    private final List<ChatServer> chatServers = new ArrayList<>();
+    private final Presenter presenter;
+    private final TokenKeys keys;
+    private final SelfSignedCertificate certificate;
+
+    /** Ports: 0 picks free ones; the chat servers' mux ports are {@code firstMuxPort + i} unless that is 0. */
+    public record Settings(Path data, int chatServers, int presenterPort, int zookeeperPort, int firstMuxPort) {
+    }
+
+    private final boolean ownsHBase;
+
+    private LocalCluster(Settings settings, LocalHBase sharedHBase) throws Exception {
+        this.data = settings.data();
+        Files.createDirectories(data);
+        Path keyFile = keyFile(data);
+        this.keys = Files.exists(keyFile) ? TokenKeys.load(keyFile) : TokenKeys.generate(keyFile, "local-1");
+        this.certificate = SelfSignedCertificate.in(data.resolve("tls"));
+        this.ownsHBase = sharedHBase == null;
+        this.hbase = ownsHBase
+                ? LocalHBase.start(data.resolve("hbase"), settings.zookeeperPort(), Duration.ofMinutes(3))
+                : sharedHBase;
+        this.zookeeper = CuratorFrameworkFactory.newClient(hbase.zookeeperConnectString(),
+                new ExponentialBackoffRetry(100, 10));
+        zookeeper.start();
+        for (int i = 1; i <= settings.chatServers(); i++) {
+            startChatServer("chat-" + i, settings.firstMuxPort() == 0 ? 0 : settings.firstMuxPort() + i - 1);
+        }
+        this.presenter = Presenter.start(PresenterConfig.builder("presenter-1", certificate.certificate(),
+                        certificate.privateKey(), keys)
+                .bindAddress("127.0.0.1").port(settings.presenterPort()).build(), zookeeper, new SimpleMeterRegistry());
+        presenter.ring().awaitRing(ring -> ring.members().size() == settings.chatServers(), Duration.ofSeconds(30));
+    }
+
+    public static LocalCluster start(Settings settings) throws Exception {
+        return new LocalCluster(settings, null);
+    }
+
+    /**
+     * The same on an HBase (and ZooKeeper) already running in this process. In-process HBase does not start twice in
+     * one JVM, so tests that restart the rest of the system share one.
+     */
+    public static LocalCluster startOn(LocalHBase hbase, Settings settings) throws Exception {
+        return new LocalCluster(settings, hbase);
+    }
+
+    static Path keyFile(Path data) {
+        return data.resolve("token-keys.properties");
+    }
+
+    public ChatServer startChatServer(String id, int muxPort) throws Exception {
+        ChatServer server = ChatServer.start(ChatServerConfig.builder(id, keys).bindAddress("127.0.0.1")
+                        .muxPort(muxPort).build(), hbase.clientConfiguration(), zookeeper, new SimpleMeterRegistry(),
+                Duration.ofMinutes(1));
+        chatServers.add(server);
+        return server;
+    }
+
+    /** Stops one chat server at once, without draining: what its couples' clients see when it dies. */
+    public void kill(ChatServer server) {
+        chatServers.remove(server);
+        server.close();
+    }
+
+    public List<ChatServer> chatServers() {
+        return List.copyOf(chatServers);
+    }
+
+    public Presenter presenter() {
+        return presenter;
+    }
+
+    public TokenKeys keys() {
+        return keys;
+    }
+
+    public SelfSignedCertificate certificate() {
+        return certificate;
+    }
+
+    public Path data() {
+        return data;
+    }
+
+    /** Drains the presenter and the chat servers (briefly: this is one machine), then stops everything. */
+    @Override
+    public void close() throws Exception {
+        try {
+            presenter.drain(Duration.ofSeconds(5));
+        } finally {
+            presenter.close();
+        }
+        for (ChatServer server : chatServers) {
+            try {
+                server.drain(Duration.ofSeconds(5));
+            } finally {
+                server.close();
+            }
+        }
+        zookeeper.close();
+        if (ownsHBase) {
+            hbase.close();
+        }
+    }
+}
