@@ -3,9 +3,9 @@ package dev.duet.chat;
 import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.config.Settings;
 import dev.duet.protocol.config.YamlDefaults;
-import io.micrometer.core.instrument.Clock;
-import io.micrometer.core.instrument.util.HierarchicalNameMapper;
-import io.micrometer.jmx.JmxMeterRegistry;
+import dev.duet.admin.AdminServer;
+import dev.duet.admin.ServerAdmin;
+import dev.duet.admin.ServerMeters;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
@@ -63,6 +63,12 @@ public final class ChatServerMain implements Callable<Integer> {
     @Option(names = "--drain-timeout", defaultValue = "PT30S", description = "Longest drain on shutdown (ISO-8601).")
     Duration drainTimeout;
 
+    @Option(names = "--admin-bind", defaultValue = "127.0.0.1", description = "Address of the admin HTTP endpoint.")
+    String adminBind;
+
+    @Option(names = "--admin-port", defaultValue = "9100", description = "Port of the admin HTTP endpoint.")
+    int adminPort;
+
     @Option(names = "--config", description = "YAML file of settings (keys are the option names without dashes; "
             + "DUET_<OPTION> environment variables override it).")
     Path config;
@@ -81,10 +87,14 @@ public final class ChatServerMain implements Callable<Integer> {
         hbase.setInt(HConstants.ZOOKEEPER_CLIENT_PORT, hbasePort);
         ChatServerConfig config = ChatServerConfig.builder(id, TokenKeys.load(tokenKeys))
                 .advertisedHost(host).bindAddress(bind).muxPort(muxPort).clientPort(clientPort).ringPath(ringPath)
-                .build();
+                .adminPort(adminPort).build();
         CuratorFramework curator = CuratorFrameworkFactory.newClient(zookeeper, new ExponentialBackoffRetry(200, 10));
         curator.start();
-        ChatServer server = ChatServer.start(config, hbase, curator, jmxRegistry(), Duration.ofMinutes(2));
+        ServerMeters meters = new ServerMeters();
+        ChatServer server = ChatServer.start(config, hbase, curator, meters.registry(), Duration.ofMinutes(2));
+        ChatServerAdmin admin = new ChatServerAdmin(server, drainTimeout);
+        AdminServer adminServer = AdminServer.start(admin, meters, adminBind, adminPort);
+        ServerAdmin mbean = ServerAdmin.register(admin);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -94,6 +104,8 @@ public final class ChatServerMain implements Callable<Integer> {
                 log.warn("drain failed: {}", e.toString());
             } finally {
                 server.close();
+                adminServer.close();
+                closeQuietly(mbean);
                 curator.close();
                 stopped.countDown();
             }
@@ -102,9 +114,11 @@ public final class ChatServerMain implements Callable<Integer> {
         return 0;
     }
 
-    /** Meters published over JMX in the {@code dev.duet} domain (jconsole, jcmd, any JMX agent). */
-    private static JmxMeterRegistry jmxRegistry() {
-        return new JmxMeterRegistry(key -> "jmx.domain".equals(key) ? "dev.duet" : null, Clock.SYSTEM,
-                HierarchicalNameMapper.DEFAULT);
+    private static void closeQuietly(ServerAdmin mbean) {
+        try {
+            mbean.close();
+        } catch (javax.management.JMException e) {
+            log.debug("unregistering the MBean failed: {}", e.toString());
+        }
     }
 }

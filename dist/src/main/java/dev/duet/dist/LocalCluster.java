@@ -1,13 +1,18 @@
 package dev.duet.dist;
 
+import dev.duet.admin.AdminServer;
+import dev.duet.admin.AdminTarget;
+import dev.duet.admin.ServerAdmin;
+import dev.duet.admin.ServerMeters;
 import dev.duet.chat.ChatServer;
+import dev.duet.chat.ChatServerAdmin;
 import dev.duet.chat.ChatServerConfig;
 import dev.duet.chat.store.LocalHBase;
 import dev.duet.presenter.Presenter;
+import dev.duet.presenter.PresenterAdmin;
 import dev.duet.presenter.PresenterConfig;
 import dev.duet.presenter.SelfSignedCertificate;
 import dev.duet.protocol.auth.TokenKeys;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
@@ -16,7 +21,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The whole system in this process: the in-process HBase with its ZooKeeper, N chat servers, one presenter on TLS with
@@ -31,6 +38,9 @@ public final class LocalCluster implements AutoCloseable {
     private final Presenter presenter;
     private final TokenKeys keys;
     private final SelfSignedCertificate certificate;
+    private final ServerMeters meters = new ServerMeters();
+    private final Map<String, AdminServer> adminServers = new LinkedHashMap<>();
+    private final List<ServerAdmin> mbeans = new ArrayList<>();
 
     /** Ports: 0 picks free ones; the chat servers' mux ports are {@code firstMuxPort + i} unless that is 0. */
     public record Settings(Path data, int chatServers, int presenterPort, int zookeeperPort, int firstMuxPort) {
@@ -56,7 +66,8 @@ public final class LocalCluster implements AutoCloseable {
         }
         this.presenter = Presenter.start(PresenterConfig.builder("presenter-1", certificate.certificate(),
                         certificate.privateKey(), keys)
-                .bindAddress("127.0.0.1").port(settings.presenterPort()).build(), zookeeper, new SimpleMeterRegistry());
+                .bindAddress("127.0.0.1").port(settings.presenterPort()).build(), zookeeper, meters.registry());
+        admin(new PresenterAdmin(presenter, Duration.ofSeconds(30)));
         presenter.ring().awaitRing(ring -> ring.members().size() == settings.chatServers(), Duration.ofSeconds(30));
     }
 
@@ -78,10 +89,24 @@ public final class LocalCluster implements AutoCloseable {
 
     public ChatServer startChatServer(String id, int muxPort) throws Exception {
         ChatServer server = ChatServer.start(ChatServerConfig.builder(id, keys).bindAddress("127.0.0.1")
-                        .muxPort(muxPort).build(), hbase.clientConfiguration(), zookeeper, new SimpleMeterRegistry(),
+                        .muxPort(muxPort).build(), hbase.clientConfiguration(), zookeeper, meters.registry(),
                 Duration.ofMinutes(1));
         chatServers.add(server);
+        admin(new ChatServerAdmin(server, Duration.ofSeconds(30)));
         return server;
+    }
+
+    /** An admin endpoint (loopback, a free port) and an MBean for one server. */
+    private void admin(AdminTarget target) throws Exception {
+        adminServers.put(target.id(), AdminServer.start(target, meters, "127.0.0.1", 0));
+        mbeans.add(ServerAdmin.register(target));
+    }
+
+    /** Admin endpoint ports by server id. */
+    public Map<String, Integer> adminPorts() {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        adminServers.forEach((id, server) -> ports.put(id, server.port()));
+        return ports;
     }
 
     /** Stops one chat server at once, without draining: what its couples' clients see when it dies. */
@@ -125,6 +150,11 @@ public final class LocalCluster implements AutoCloseable {
                 server.close();
             }
         }
+        adminServers.values().forEach(AdminServer::close);
+        for (ServerAdmin mbean : mbeans) {
+            mbean.close();
+        }
+        meters.close();
         zookeeper.close();
         if (ownsHBase) {
             hbase.close();

@@ -152,6 +152,14 @@ public final class Presenter implements Closeable {
                 .bind(config.bindAddress(), config.port()).sync().channel();
     }
 
+    public String id() {
+        return config.id();
+    }
+
+    public int maxConnections() {
+        return config.maxConnections();
+    }
+
     public int port() {
         return ((InetSocketAddress) listener.localAddress()).getPort();
     }

@@ -3,9 +3,9 @@ package dev.duet.presenter;
 import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.config.Settings;
 import dev.duet.protocol.config.YamlDefaults;
-import io.micrometer.core.instrument.Clock;
-import io.micrometer.core.instrument.util.HierarchicalNameMapper;
-import io.micrometer.jmx.JmxMeterRegistry;
+import dev.duet.admin.AdminServer;
+import dev.duet.admin.ServerAdmin;
+import dev.duet.admin.ServerMeters;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
@@ -82,6 +82,12 @@ public final class PresenterMain implements Callable<Integer> {
     @Option(names = "--drain-timeout", defaultValue = "PT5M", description = "Longest drain on shutdown.")
     Duration drainTimeout;
 
+    @Option(names = "--admin-bind", defaultValue = "127.0.0.1", description = "Address of the admin HTTP endpoint.")
+    String adminBind;
+
+    @Option(names = "--admin-port", defaultValue = "9443", description = "Port of the admin HTTP endpoint.")
+    int adminPort;
+
     public static void main(String[] args) throws Exception {
         System.exit(YamlDefaults.install(new CommandLine(new PresenterMain()), args).execute(args));
     }
@@ -99,7 +105,12 @@ public final class PresenterMain implements Callable<Integer> {
                 .handshakesPerSecond(handshakesPerSecond).ticketKeys(ticketKeysPath, ticketKeyRotation).build();
         CuratorFramework curator = CuratorFrameworkFactory.newClient(zookeeper, new ExponentialBackoffRetry(200, 10));
         curator.start();
-        Presenter presenter = Presenter.start(presenterConfig, curator, jmxRegistry());
+        ServerMeters meters = new ServerMeters();
+        Presenter presenter = Presenter.start(presenterConfig, curator, meters.registry());
+        PresenterAdmin admin = new PresenterAdmin(presenter, drainTimeout);
+        AdminServer adminServer = AdminServer.start(admin, meters, adminBind, adminPort);
+        ServerAdmin mbean = ServerAdmin.register(admin);
+        log.info("admin endpoint on {}:{}", adminBind, adminServer.port());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -109,6 +120,8 @@ public final class PresenterMain implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             } finally {
                 presenter.close();
+                adminServer.close();
+                closeQuietly(mbean);
                 curator.close();
                 stopped.countDown();
             }
@@ -117,9 +130,11 @@ public final class PresenterMain implements Callable<Integer> {
         return 0;
     }
 
-    /** Meters published over JMX in the {@code dev.duet} domain (jconsole, jcmd, any JMX agent). */
-    private static JmxMeterRegistry jmxRegistry() {
-        return new JmxMeterRegistry(key -> "jmx.domain".equals(key) ? "dev.duet" : null, Clock.SYSTEM,
-                HierarchicalNameMapper.DEFAULT);
+    private static void closeQuietly(ServerAdmin mbean) {
+        try {
+            mbean.close();
+        } catch (javax.management.JMException e) {
+            log.debug("unregistering the MBean failed: {}", e.toString());
+        }
     }
 }
