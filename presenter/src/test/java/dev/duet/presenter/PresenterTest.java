@@ -333,4 +333,30 @@ class PresenterTest {
         assertTrue(oversized.awaitClosed(10), "a first frame over 1,024 bytes");
         assertEquals(0, a.sessions(), "none of them reached the chat server");
     }
+
+    @Test
+    void aChatServerThatDisagreesAboutTheOwnerIsRetriedOnTheOneItNames() throws Exception {
+        ChatServer a = cluster.startServer("chat-a");
+        ChatServer b = cluster.startServer("chat-b");
+        // The presenter places couples with far fewer virtual nodes than the chat servers: for some couples their
+        // ring views disagree, as they do for a moment during a ring change.
+        Presenter presenter = presenter(builder -> builder.virtualNodes(4));
+        awaitRing(presenter, 2);
+        List<dev.duet.ring.Member> members = List.of(new dev.duet.ring.Member("chat-a", "127.0.0.1", 1, 0),
+                new dev.duet.ring.Member("chat-b", "127.0.0.1", 1, 0));
+        dev.duet.ring.HashRing presenterView = dev.duet.ring.HashRing.of(1, members, 4);
+        dev.duet.ring.HashRing serverView = dev.duet.ring.HashRing.of(1, members);
+        String couple;
+        do {
+            couple = newCouple();
+        } while (presenterView.ownerOf(couple).id().equals(serverView.ownerOf(couple).id()));
+        ChatServer owner = serverView.ownerOf(couple).id().equals("chat-a") ? a : b;
+
+        TestChatClient ann = connect(presenter);
+        assertEquals(couple, ann.authenticate(cluster.token("ann", couple, "bob"), 0).getCoupleId());
+        assertEquals(1, owner.sessions(), "the session ended up on the owner the chat server named");
+        var notOwner = registries.get(presenter).find("duet.presenter.routing").tag("result", "not_owner").counter();
+        assertEquals(1, notOwner == null ? 0 : notOwner.count(), "one NOT_OWNER, then the retry");
+        assertEquals(1, ann.send("m-1", "routed after a retry").getSeq());
+    }
 }
