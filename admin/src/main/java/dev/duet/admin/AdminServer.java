@@ -89,7 +89,7 @@ public final class AdminServer implements AutoCloseable {
             } else if (method.equals(HttpMethod.GET) && path.equals("/metrics")) {
                 response = text(HttpResponseStatus.OK, meters.scrape(), "text/plain; version=0.0.4; charset=utf-8");
             } else if (method.equals(HttpMethod.POST) && path.equals("/drain")) {
-                target.drain();
+                DrainTrigger.start(target);
                 response = text(HttpResponseStatus.ACCEPTED, "draining\n", "text/plain");
             } else {
                 response = text(HttpResponseStatus.NOT_FOUND, "GET /health /ready /status /metrics, POST /drain\n",

@@ -22,6 +22,10 @@ public interface AdminTarget {
     /** Facts for {@code GET /status}: numbers, strings, booleans, lists and maps of those. */
     Map<String, Object> status();
 
-    /** Starts draining (returns at once); {@link #isDraining()} is true from then on. */
-    void drain();
+    /**
+     * Drains, returning when the server is empty or its drain deadline passed; {@link #isDraining()} turns true at
+     * the start. The admin endpoint and the MBean run it in the background ({@link DrainTrigger}); a process stopping
+     * on SIGTERM runs it in its shutdown hook ({@link ServerProcess}).
+     */
+    void drain() throws Exception;
 }

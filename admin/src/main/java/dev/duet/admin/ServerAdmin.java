@@ -53,7 +53,7 @@ public final class ServerAdmin implements ServerAdminMBean, AutoCloseable {
 
     @Override
     public void drain() {
-        target.drain();
+        DrainTrigger.start(target);
     }
 
     @Override

@@ -55,22 +55,7 @@ public final class ChatServerAdmin implements AdminTarget {
     }
 
     @Override
-    public void drain() {
-        if (server.isDraining()) {
-            return;
-        }
-        Thread thread = new Thread(() -> {
-            try {
-                server.drain(drainDeadline);
-            } catch (Exception e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "chat-server-drain");
-        thread.setDaemon(true);
-        thread.start();
-        long deadline = System.nanoTime() + 1_000_000_000L;
-        while (!isDraining() && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
+    public void drain() throws Exception {
+        server.drain(drainDeadline);
     }
 }

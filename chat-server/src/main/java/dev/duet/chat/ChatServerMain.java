@@ -3,17 +3,14 @@ package dev.duet.chat;
 import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.config.Settings;
 import dev.duet.protocol.config.YamlDefaults;
-import dev.duet.admin.AdminServer;
-import dev.duet.admin.ServerAdmin;
 import dev.duet.admin.ServerMeters;
+import dev.duet.admin.ServerProcess;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hbase.HBaseConfiguration;
 import org.apache.hadoop.hbase.HConstants;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,14 +18,12 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.List;
 
 /** Runs one chat server against an existing ZooKeeper and HBase until SIGINT/SIGTERM, then drains it. */
 @Command(name = "chat-server", mixinStandardHelpOptions = true,
         description = "Runs a Duet chat server against a ZooKeeper ensemble and an HBase cluster.")
 public final class ChatServerMain implements Callable<Integer> {
-    private static final Logger log = LoggerFactory.getLogger(ChatServerMain.class);
-
     @Option(names = "--id", description = "Unique member id on the ring.")
     String id;
 
@@ -92,33 +87,8 @@ public final class ChatServerMain implements Callable<Integer> {
         curator.start();
         ServerMeters meters = new ServerMeters();
         ChatServer server = ChatServer.start(config, hbase, curator, meters.registry(), Duration.ofMinutes(2));
-        ChatServerAdmin admin = new ChatServerAdmin(server, drainTimeout);
-        AdminServer adminServer = AdminServer.start(admin, meters, adminBind, adminPort);
-        ServerAdmin mbean = ServerAdmin.register(admin);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                log.info("draining chat server {} (up to {})", id, drainTimeout);
-                server.drain(drainTimeout);
-            } catch (Exception e) {
-                log.warn("drain failed: {}", e.toString());
-            } finally {
-                server.close();
-                adminServer.close();
-                closeQuietly(mbean);
-                curator.close();
-                stopped.countDown();
-            }
-        }, "chat-server-stop"));
-        stopped.await();
+        ServerProcess.runUntilStopped(new ChatServerAdmin(server, drainTimeout), meters, adminBind, adminPort,
+                List.of(server, curator));
         return 0;
-    }
-
-    private static void closeQuietly(ServerAdmin mbean) {
-        try {
-            mbean.close();
-        } catch (javax.management.JMException e) {
-            log.debug("unregistering the MBean failed: {}", e.toString());
-        }
     }
 }

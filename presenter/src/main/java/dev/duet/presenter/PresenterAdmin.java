@@ -63,22 +63,7 @@ public final class PresenterAdmin implements AdminTarget {
     }
 
     @Override
-    public void drain() {
-        if (presenter.isDraining()) {
-            return;
-        }
-        Thread thread = new Thread(() -> {
-            try {
-                presenter.drain(drainDeadline);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "presenter-drain");
-        thread.setDaemon(true);
-        thread.start();
-        long deadline = System.nanoTime() + 1_000_000_000L;
-        while (!isDraining() && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
+    public void drain() throws InterruptedException {
+        presenter.drain(drainDeadline);
     }
 }

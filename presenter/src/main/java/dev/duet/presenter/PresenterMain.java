@@ -3,14 +3,11 @@ package dev.duet.presenter;
 import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.config.Settings;
 import dev.duet.protocol.config.YamlDefaults;
-import dev.duet.admin.AdminServer;
-import dev.duet.admin.ServerAdmin;
 import dev.duet.admin.ServerMeters;
+import dev.duet.admin.ServerProcess;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,14 +15,12 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.List;
 
 /** Runs one presenter until SIGINT/SIGTERM, then drains it. Settings: options, a YAML file, or DUET_* variables. */
 @Command(name = "presenter", mixinStandardHelpOptions = true,
         description = "Runs a Duet presenter: the TLS edge that routes clients to their chat servers.")
 public final class PresenterMain implements Callable<Integer> {
-    private static final Logger log = LoggerFactory.getLogger(PresenterMain.class);
-
     @Option(names = "--config", description = "YAML file of settings (keys are the option names without dashes).")
     Path config;
 
@@ -107,34 +102,8 @@ public final class PresenterMain implements Callable<Integer> {
         curator.start();
         ServerMeters meters = new ServerMeters();
         Presenter presenter = Presenter.start(presenterConfig, curator, meters.registry());
-        PresenterAdmin admin = new PresenterAdmin(presenter, drainTimeout);
-        AdminServer adminServer = AdminServer.start(admin, meters, adminBind, adminPort);
-        ServerAdmin mbean = ServerAdmin.register(admin);
-        log.info("admin endpoint on {}:{}", adminBind, adminServer.port());
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                log.info("draining presenter {} (up to {})", id, drainTimeout);
-                presenter.drain(drainTimeout);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                presenter.close();
-                adminServer.close();
-                closeQuietly(mbean);
-                curator.close();
-                stopped.countDown();
-            }
-        }, "presenter-stop"));
-        stopped.await();
+        ServerProcess.runUntilStopped(new PresenterAdmin(presenter, drainTimeout), meters, adminBind, adminPort,
+                List.of(presenter, curator));
         return 0;
-    }
-
-    private static void closeQuietly(ServerAdmin mbean) {
-        try {
-            mbean.close();
-        } catch (javax.management.JMException e) {
-            log.debug("unregistering the MBean failed: {}", e.toString());
-        }
     }
 }
