@@ -2,7 +2,7 @@ package dev.duet.bench.chat;
 
 import dev.duet.chat.ChatServer;
 import dev.duet.chat.ChatServerConfig;
-import dev.duet.chat.store.LocalHBase;
+import dev.duet.localhbase.LocalHBase;
 import dev.duet.chat.store.StoreSettings;
 import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.auth.TokenSigner;

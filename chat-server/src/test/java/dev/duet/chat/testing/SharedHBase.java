@@ -1,6 +1,6 @@
 package dev.duet.chat.testing;
 
-import dev.duet.chat.store.LocalHBase;
+import dev.duet.localhbase.LocalHBase;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

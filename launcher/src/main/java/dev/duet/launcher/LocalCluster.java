@@ -1,4 +1,4 @@
-package dev.duet.dist;
+package dev.duet.launcher;
 
 import dev.duet.admin.AdminServer;
 import dev.duet.admin.AdminTarget;
@@ -7,7 +7,7 @@ import dev.duet.admin.ServerMeters;
 import dev.duet.chat.ChatServer;
 import dev.duet.chat.ChatServerAdmin;
 import dev.duet.chat.ChatServerConfig;
-import dev.duet.chat.store.LocalHBase;
+import dev.duet.localhbase.LocalHBase;
 import dev.duet.presenter.Presenter;
 import dev.duet.presenter.PresenterAdmin;
 import dev.duet.presenter.PresenterConfig;

@@ -1,4 +1,4 @@
-package dev.duet.chat.store;
+package dev.duet.localhbase;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hbase.HBaseConfiguration;
@@ -25,14 +25,11 @@ public final class LocalHBase implements Closeable {
 
     private final MiniZooKeeperCluster zookeeper;
     private final LocalHBaseCluster cluster;
-    private final Configuration configuration;
     private final int zookeeperPort;
 
-    private LocalHBase(MiniZooKeeperCluster zookeeper, LocalHBaseCluster cluster, Configuration configuration,
-                       int zookeeperPort) {
+    private LocalHBase(MiniZooKeeperCluster zookeeper, LocalHBaseCluster cluster, int zookeeperPort) {
         this.zookeeper = zookeeper;
         this.cluster = cluster;
-        this.configuration = configuration;
         this.zookeeperPort = zookeeperPort;
     }
 
@@ -67,7 +64,7 @@ public final class LocalHBase implements Closeable {
             zookeeper.shutdown();
             throw e;
         }
-        LocalHBase hbase = new LocalHBase(zookeeper, cluster, conf, port);
+        LocalHBase hbase = new LocalHBase(zookeeper, cluster, port);
         hbase.awaitMaster(timeout);
         log.info("local HBase ready: data in {}, ZooKeeper on 127.0.0.1:{}", dataDir, port);
         return hbase;
@@ -97,10 +94,6 @@ public final class LocalHBase implements Closeable {
     /** {@code host:port} of the embedded ZooKeeper. */
     public String zookeeperConnectString() {
         return "127.0.0.1:" + zookeeperPort;
-    }
-
-    Configuration serverConfiguration() {
-        return configuration;
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.duet.dist;
+package dev.duet.launcher;
 
 import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.auth.TokenSigner;

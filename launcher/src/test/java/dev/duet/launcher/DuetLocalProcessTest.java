@@ -1,4 +1,4 @@
-package dev.duet.dist;
+package dev.duet.launcher;
 
 import dev.duet.client.ChatListener;
 import dev.duet.client.ClientOptions;

@@ -1,4 +1,4 @@
-package dev.duet.dist;
+package dev.duet.launcher;
 
 import dev.duet.chat.ChatServer;
 import dev.duet.chat.testing.SharedHBase;
