@@ -54,7 +54,7 @@ public final class YamlDefaults implements CommandLine.IDefaultValueProvider {
         Set<String> known = commandLine.getCommandSpec().optionsMap().keySet();
         for (String key : values.keySet()) {
             if (!known.contains("--" + key)) {
-                throw new IllegalArgumentException(config + ": unknown setting '" + key + "'");
+                throw new InvalidSettingException(config + ": unknown setting '" + key + "'");
             }
         }
         return commandLine.setDefaultValueProvider(new YamlDefaults(values, environment));
@@ -67,7 +67,7 @@ public final class YamlDefaults implements CommandLine.IDefaultValueProvider {
                 return Map.of();
             }
             if (!(parsed instanceof Map<?, ?> map)) {
-                throw new IllegalArgumentException(file + ": expected 'key: value' lines at the top level");
+                throw new InvalidSettingException(file + ": expected 'key: value' lines at the top level");
             }
             @SuppressWarnings("unchecked")
             Map<String, Object> settings = (Map<String, Object>) map;
