@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +45,11 @@ import java.util.function.Predicate;
  * ensemble's data is wiped, which is logged), so epochs do too,
  * and any two processes that read the same membership compute the same epoch and the same owners.
  *
+ * <h3>Incarnation</h3>
+ * {@code <path>/incarnation} holds a random number written once, when the ring is first used in an ensemble. Epochs
+ * are comparable only between rings of one incarnation: an ensemble whose data was wiped (the embedded ZooKeeper of
+ * {@code duet local} starts empty every time) counts zxids from the start again, and gets a new incarnation.
+ *
  * <h3>Session loss</h3>
  * While disconnected the last ring stays in force ({@link #isConnected()} turns false). On reconnection the ring is
  * read again, and a registered member whose session expired is created again by Curator's {@link PersistentNode}.
@@ -53,6 +60,7 @@ public final class RingMembership implements Closeable {
 
     private final CuratorFramework client;
     private final String membersPath;
+    private final String incarnationPath;
     private final int virtualNodes;
     private final ScheduledExecutorService executor;
     private final StandardListenerManager<RingListener> listeners = StandardListenerManager.standard();
@@ -60,6 +68,7 @@ public final class RingMembership implements Closeable {
     private final ConnectionStateListener connectionListener = this::connectionChanged;
     private final PersistentWatcher watcher;
     private volatile HashRing ring = HashRing.empty();
+    private volatile long incarnation;
     private volatile boolean connected;
     private volatile boolean closed;
     private PersistentNode registration;
@@ -72,6 +81,7 @@ public final class RingMembership implements Closeable {
     public RingMembership(CuratorFramework client, String path, int virtualNodes) {
         this.client = client;
         this.membersPath = ZKPaths.makePath(path, "members");
+        this.incarnationPath = ZKPaths.makePath(path, "incarnation");
         this.virtualNodes = virtualNodes;
         this.executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "duet-ring" + membersPath);
@@ -101,6 +111,11 @@ public final class RingMembership implements Closeable {
 
     public long epoch() {
         return ring.epoch();
+    }
+
+    /** The incarnation of the ensemble's ring ({@code 0} until the first read): epochs compare only within one. */
+    public long incarnation() {
+        return incarnation;
     }
 
     public boolean isConnected() {
@@ -189,6 +204,7 @@ public final class RingMembership implements Closeable {
             return;
         }
         try {
+            incarnation = readIncarnation();
             HashRing next = read();
             HashRing previous = ring;
             if (next.epoch() != previous.epoch()) {
@@ -206,6 +222,21 @@ public final class RingMembership implements Closeable {
                         e.toString(), ring.epoch());
                 executor.schedule(this::requestRefresh, RETRY_MILLIS, TimeUnit.MILLISECONDS);
             }
+        }
+    }
+
+    private long readIncarnation() throws Exception {
+        try {
+            return ByteBuffer.wrap(client.getData().forPath(incarnationPath)).getLong();
+        } catch (KeeperException.NoNodeException absent) {
+            byte[] fresh = ByteBuffer.allocate(Long.BYTES).putLong(new SecureRandom().nextLong() & Long.MAX_VALUE)
+                    .array();
+            try {
+                client.create().creatingParentContainersIfNeeded().forPath(incarnationPath, fresh);
+            } catch (KeeperException.NodeExistsException raced) {
+                // another process wrote it first: its number is the incarnation
+            }
+            return ByteBuffer.wrap(client.getData().forPath(incarnationPath)).getLong();
         }
     }
 

@@ -14,46 +14,53 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One attempt at a batch append, decided from the row as read: which requests are duplicates (their client message id
- * is stored already, or came earlier in the batch) and which get the next sequence numbers, and the one row mutation
- * that stores the new ones. {@code mutations} is null when every request was a duplicate.
+ * One attempt at a batch append, decided from the row as read: which requests are duplicates (the sender's client
+ * message id is stored already, or came earlier in the batch), which reuse an id for another body (conflicts), which
+ * get the next sequence numbers, and the one row mutation that stores the new ones and moves the fence's
+ * {@code lastSeq}. {@code mutations} is null when nothing is new.
  */
 record AppendPlan(RowMutations mutations, List<AppendResult> results) {
 
-    static AppendPlan of(byte[] row, Result current, List<AppendRequest> requests, long now) {
-        long lastSeq = HBaseChatStore.longOf(current, CoupleRow.STATE, CoupleRow.LAST_SEQ);
-        Map<String, AppendResult> byClientMsgId = new HashMap<>();
+    static AppendPlan of(byte[] row, Fence fence, Result current, List<AppendRequest> requests, long now) {
+        long lastSeq = fence.lastSeq();
+        Map<String, AppendResult> earlierInBatch = new HashMap<>();
         List<AppendResult> results = new ArrayList<>(requests.size());
         Put put = null;
         for (AppendRequest request : requests) {
-            AppendResult earlier = byClientMsgId.get(request.clientMsgId());
-            if (earlier != null) {
-                results.add(new AppendResult(earlier.message(), true));
-                continue;
-            }
-            byte[] stored = current.getValue(CoupleRow.IDEMPOTENCY, CoupleRow.clientMsgId(request.clientMsgId()));
+            byte[] key = CoupleRow.idempotencyKey(request.senderId(), request.clientMsgId());
+            String batchKey = Bytes.toStringBinary(key);
+            AppendResult earlier = earlierInBatch.get(batchKey);
             AppendResult result;
-            if (stored != null) {
-                Message first = new Message().setSeq(Bytes.toLong(stored, 0)).setTimestamp(Bytes.toLong(stored, 8))
-                        .setSenderId(request.senderId()).setClientMsgId(request.clientMsgId());
-                result = new AppendResult(first, true);
+            if (earlier != null) {
+                result = sameBody(earlier.message(), request) ? AppendResult.duplicateOf(earlier.message())
+                        : AppendResult.conflicting();
             } else {
-                long seq = ++lastSeq;
-                Message message = new Message(seq, request.senderId(), request.clientMsgId(), now, request.body());
-                if (put == null) {
-                    put = new Put(row);
+                byte[] stored = current.getValue(CoupleRow.IDEMPOTENCY, key);
+                if (stored != null) {
+                    result = Bytes.toLong(stored, 16) == CoupleRow.bodyHash(request.body())
+                            ? AppendResult.duplicateOf(new Message(Bytes.toLong(stored, 0), request.senderId(),
+                            request.clientMsgId(), Bytes.toLong(stored, 8), request.body()))
+                            : AppendResult.conflicting();
+                } else {
+                    long seq = ++lastSeq;
+                    Message message = new Message(seq, request.senderId(), request.clientMsgId(), now, request.body());
+                    if (put == null) {
+                        put = new Put(row);
+                    }
+                    put.addColumn(CoupleRow.MESSAGES, CoupleRow.seq(seq), HBaseChatStore.encode(message));
+                    put.addColumn(CoupleRow.IDEMPOTENCY, key, CoupleRow.idempotencyValue(seq, now, request.body()));
+                    result = AppendResult.stored(message);
                 }
-                put.addColumn(CoupleRow.MESSAGES, CoupleRow.seq(seq), HBaseChatStore.encode(message));
-                put.addColumn(CoupleRow.IDEMPOTENCY, CoupleRow.clientMsgId(request.clientMsgId()),
-                        Bytes.add(CoupleRow.seq(seq), CoupleRow.seq(now)));
-                result = new AppendResult(message, false);
+                if (!result.conflict()) {
+                    earlierInBatch.put(batchKey, result);
+                }
             }
-            byClientMsgId.put(request.clientMsgId(), result);
             results.add(result);
         }
         if (put == null) {
             return new AppendPlan(null, results);
         }
+        put.addColumn(CoupleRow.STATE, CoupleRow.FENCE, fence.withLastSeq(lastSeq).toBytes());
         put.addColumn(CoupleRow.STATE, CoupleRow.LAST_SEQ, CoupleRow.seq(lastSeq));
         RowMutations mutations = new RowMutations(row);
         try {
@@ -62,5 +69,9 @@ record AppendPlan(RowMutations mutations, List<AppendResult> results) {
             throw new UncheckedIOException(e);
         }
         return new AppendPlan(mutations, results);
+    }
+
+    private static boolean sameBody(Message earlier, AppendRequest request) {
+        return earlier.getBody().equals(request.body());
     }
 }

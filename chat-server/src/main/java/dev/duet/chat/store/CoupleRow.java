@@ -10,10 +10,11 @@ import java.nio.charset.StandardCharsets;
  * couples spread evenly over regions while a couple stays in one row (appends are single-row atomic).
  *
  * <pre>
- * family m   qualifier seq:8 (big-endian)   value: the Message, TCompactProtocol
- * family i   qualifier clientMsgId (UTF-8)  value: seq:8 timestamp:8
- * family s   qualifier "last_seq"           value: seq:8
- *            qualifier "read:" userId       value: seq:8
+ * family m   qualifier seq:8 (big-endian)               value: the Message, TCompactProtocol
+ * family i   qualifier senderId 0x00 clientMsgId (UTF-8) value: seq:8 timestamp:8 bodyHash:8
+ * family s   qualifier "fence"                          value: see {@link Fence}
+ *            qualifier "last_seq"                       value: seq:8 (the fence's lastSeq, for plain readers)
+ *            qualifier "read:" userId                   value: seq:8
  * </pre>
  */
 final class CoupleRow {
@@ -21,6 +22,7 @@ final class CoupleRow {
     static final byte[] IDEMPOTENCY = Bytes.toBytes("i");
     static final byte[] STATE = Bytes.toBytes("s");
     static final byte[] LAST_SEQ = Bytes.toBytes("last_seq");
+    static final byte[] FENCE = Bytes.toBytes("fence");
     private static final LongHashFunction HASH = LongHashFunction.murmur_3();
 
     private CoupleRow() {
@@ -39,7 +41,16 @@ final class CoupleRow {
         return Bytes.toBytes("read:" + userId);
     }
 
-    static byte[] clientMsgId(String clientMsgId) {
-        return Bytes.toBytes(clientMsgId);
+    /** Client message ids are unique per sender: two people may both number their messages 1, 2, 3. */
+    static byte[] idempotencyKey(String senderId, String clientMsgId) {
+        return Bytes.add(Bytes.toBytes(senderId), new byte[]{0}, Bytes.toBytes(clientMsgId));
+    }
+
+    static byte[] idempotencyValue(long seq, long timestamp, String body) {
+        return Bytes.add(seq(seq), seq(timestamp), Bytes.toBytes(bodyHash(body)));
+    }
+
+    static long bodyHash(String body) {
+        return HASH.hashBytes(body.getBytes(StandardCharsets.UTF_8));
     }
 }

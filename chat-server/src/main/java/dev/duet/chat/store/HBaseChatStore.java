@@ -1,6 +1,7 @@
 package dev.duet.chat.store;
 
 import dev.duet.thrift.chat.Message;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hbase.HConstants;
 import org.apache.hadoop.hbase.NamespaceDescriptor;
@@ -9,6 +10,7 @@ import org.apache.hadoop.hbase.TableExistsException;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.AsyncConnection;
 import org.apache.hadoop.hbase.client.AsyncTable;
+import org.apache.hadoop.hbase.client.CheckAndMutate;
 import org.apache.hadoop.hbase.client.ColumnFamilyDescriptor;
 import org.apache.hadoop.hbase.client.ColumnFamilyDescriptorBuilder;
 import org.apache.hadoop.hbase.client.ConnectionFactory;
@@ -37,13 +39,18 @@ import java.util.function.Function;
  * Messages, idempotency keys and read marks in HBase, one row per couple ({@link CoupleRow} has the layout), through
  * the asynchronous client: no call blocks the caller's thread.
  *
+ * <h3>Ownership</h3>
+ * A chat server {@link #claim claims} a couple before it appends: the row's {@link Fence} cell names the owner and the
+ * ring view it claimed from, and a claim replaces it only when it {@linkplain OwnerClaim#supersedes supersedes} the
+ * stored one, with a check that the cell is still what was read.
+ *
  * <h3>Appends</h3>
- * One append writes a batch of messages of one couple with a single atomic row mutation guarded by the row's
- * {@code last_seq}: read {@code last_seq} and the batch's idempotency keys, give the new messages the next sequence
- * numbers, and write messages, keys and the new {@code last_seq} together only if {@code last_seq} is still what was
- * read. A writer that lost the check (another chat server appending for the same couple during a ring change) reads
- * again and retries, so sequence numbers never repeat and never skip. A client message id already stored returns its
- * first seq: a retry never duplicates a message.
+ * One append writes a batch of messages of one couple with a single atomic row mutation guarded by the fence: read the
+ * fence and the batch's idempotency keys, fail if the fence holds another claim than the appender's, give the new
+ * messages the next sequence numbers, and write messages, keys and the fence with its new {@code lastSeq} together
+ * only if the fence is still exactly what was read. So sequence numbers never repeat and never skip, and once another
+ * owner has claimed the couple, no append of the old one can pass its check: a stale owner acknowledges nothing. A
+ * sender's client message id already stored returns its first seq: a retry never duplicates a message.
  */
 public final class HBaseChatStore implements Closeable {
     private static final int MESSAGE_BYTES_LIMIT = 1 << 20;
@@ -54,25 +61,29 @@ public final class HBaseChatStore implements Closeable {
     private final AsyncTable<?> table;
     private final AppendRounds rounds;
 
-    private HBaseChatStore(AsyncConnection connection, StoreSettings settings) {
+    private final int attempts;
+
+    private HBaseChatStore(AsyncConnection connection, StoreSettings settings, MeterRegistry registry) {
         this.connection = connection;
         this.table = connection.getTableBuilder(tableName(settings))
                 .setOperationTimeout(settings.operationTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .build();
-        this.rounds = new AppendRounds(table, settings.appendAttempts(), MAX_ROUND);
+        this.attempts = settings.appendAttempts();
+        this.rounds = new AppendRounds(table, settings.appendAttempts(), MAX_ROUND, registry);
     }
 
     private static TableName tableName(StoreSettings settings) {
         return TableName.valueOf(settings.namespace(), settings.table());
     }
 
-    /** Connects, creating the namespace and table if they do not exist. */
-    public static CompletableFuture<HBaseChatStore> open(Configuration hbase, StoreSettings settings) {
+    /** Connects, creating the namespace and table if they do not exist; the append pipeline's meters go to registry. */
+    public static CompletableFuture<HBaseChatStore> open(Configuration hbase, StoreSettings settings,
+                                                         MeterRegistry registry) {
         Configuration conf = new Configuration(hbase);
         conf.setLong(HConstants.HBASE_CLIENT_OPERATION_TIMEOUT, settings.operationTimeout().toMillis());
         return ConnectionFactory.createAsyncConnection(conf)
                 .thenCompose(connection -> createSchema(connection, settings)
-                        .thenApply(created -> new HBaseChatStore(connection, settings))
+                        .thenApply(created -> new HBaseChatStore(connection, settings, registry))
                         .whenComplete((store, failure) -> {
                             if (failure != null) {
                                 closeQuietly(connection);
@@ -128,11 +139,59 @@ public final class HBaseChatStore implements Closeable {
     }
 
     /**
-     * Appends {@code requests} (all for {@code coupleId}) in order and returns one result per request, in the same
-     * order, once HBase has accepted them. Appends of many couples share HBase requests ({@link AppendRounds}).
+     * Makes {@code claim} the couple's owner and returns the fence it wrote (or found: the couple was claimed so
+     * already). Fails with {@link OwnershipLostException} when the row holds a claim that {@code claim} does not
+     * supersede.
      */
-    public CompletableFuture<List<AppendResult>> append(String coupleId, List<AppendRequest> requests) {
-        return rounds.append(coupleId, requests);
+    public CompletableFuture<Fence> claim(String coupleId, OwnerClaim claim) {
+        return claim(coupleId, claim, attempts);
+    }
+
+    private CompletableFuture<Fence> claim(String coupleId, OwnerClaim claim, int attemptsLeft) {
+        byte[] row = CoupleRow.key(coupleId);
+        return table.get(new Get(row).addColumn(CoupleRow.STATE, CoupleRow.FENCE)
+                .addColumn(CoupleRow.STATE, CoupleRow.LAST_SEQ)).thenCompose(current -> {
+            byte[] stored = current.getValue(CoupleRow.STATE, CoupleRow.FENCE);
+            CheckAndMutate.Builder guard = CheckAndMutate.newBuilder(row);
+            Fence fence;
+            if (stored == null) {
+                // A row from before fencing, or a new couple: its last_seq (0 when absent) carries over.
+                fence = new Fence(claim, longOf(current, CoupleRow.STATE, CoupleRow.LAST_SEQ));
+                guard.ifNotExists(CoupleRow.STATE, CoupleRow.FENCE);
+            } else {
+                Fence previous = Fence.fromBytes(stored);
+                if (previous.claim().equals(claim)) {
+                    return CompletableFuture.completedFuture(previous);
+                }
+                if (!claim.supersedes(previous.claim())) {
+                    return CompletableFuture.failedFuture(new OwnershipLostException(coupleId, previous.claim()));
+                }
+                fence = new Fence(claim, previous.lastSeq());
+                guard.ifEquals(CoupleRow.STATE, CoupleRow.FENCE, stored);
+            }
+            Put put = new Put(row).addColumn(CoupleRow.STATE, CoupleRow.FENCE, fence.toBytes())
+                    .addColumn(CoupleRow.STATE, CoupleRow.LAST_SEQ, CoupleRow.seq(fence.lastSeq()));
+            return table.checkAndMutate(guard.build(put)).thenCompose(result -> {
+                if (result.isSuccess()) {
+                    return CompletableFuture.completedFuture(fence);
+                }
+                if (attemptsLeft <= 1) {
+                    return CompletableFuture.failedFuture(new ConcurrentAppendException("the fence of couple "
+                            + coupleId + " kept changing under " + attempts + " claims"));
+                }
+                return claim(coupleId, claim, attemptsLeft - 1);
+            });
+        });
+    }
+
+    /**
+     * Appends {@code requests} (all for {@code coupleId}) in order for the owner {@code claim} and returns one result
+     * per request, in the same order, once HBase has accepted them. Fails with {@link OwnershipLostException} when the
+     * couple's fence holds another claim. Appends of many couples share HBase requests ({@link AppendRounds}).
+     */
+    public CompletableFuture<List<AppendResult>> append(String coupleId, OwnerClaim claim,
+                                                        List<AppendRequest> requests) {
+        return rounds.append(coupleId, claim, requests);
     }
 
     /** Messages with {@code fromSeq <= seq <= toSeq}, oldest first. */
@@ -145,10 +204,43 @@ public final class HBaseChatStore implements Closeable {
         return table.get(get).thenApply(HBaseChatStore::messagesOf);
     }
 
-    /** Stores {@code userId}'s read mark. */
-    public CompletableFuture<Void> markRead(String coupleId, String userId, long seq) {
-        return table.put(new Put(CoupleRow.key(coupleId))
-                .addColumn(CoupleRow.STATE, CoupleRow.readMark(userId), CoupleRow.seq(seq)));
+    /**
+     * Moves {@code userId}'s read mark forward to {@code seq}, or to the couple's last seq if {@code seq} is beyond it,
+     * and returns the mark now stored. A mark never moves back: a lower {@code seq} leaves it, and returns it, as is.
+     */
+    public CompletableFuture<Long> markRead(String coupleId, String userId, long seq) {
+        return markRead(coupleId, userId, seq, attempts);
+    }
+
+    private CompletableFuture<Long> markRead(String coupleId, String userId, long seq, int attemptsLeft) {
+        byte[] row = CoupleRow.key(coupleId);
+        byte[] qualifier = CoupleRow.readMark(userId);
+        return table.get(new Get(row).addColumn(CoupleRow.STATE, CoupleRow.LAST_SEQ)
+                .addColumn(CoupleRow.STATE, qualifier)).thenCompose(current -> {
+            byte[] stored = current.getValue(CoupleRow.STATE, qualifier);
+            long mark = stored == null ? 0 : Bytes.toLong(stored);
+            long wanted = Math.min(seq, longOf(current, CoupleRow.STATE, CoupleRow.LAST_SEQ));
+            if (wanted <= mark) {
+                return CompletableFuture.completedFuture(mark);
+            }
+            CheckAndMutate.Builder guard = CheckAndMutate.newBuilder(row);
+            if (stored == null) {
+                guard.ifNotExists(CoupleRow.STATE, qualifier);
+            } else {
+                guard.ifEquals(CoupleRow.STATE, qualifier, stored);
+            }
+            return table.checkAndMutate(guard.build(new Put(row).addColumn(CoupleRow.STATE, qualifier,
+                    CoupleRow.seq(wanted)))).thenCompose(result -> {
+                if (result.isSuccess()) {
+                    return CompletableFuture.completedFuture(wanted);
+                }
+                if (attemptsLeft <= 1) {
+                    return CompletableFuture.failedFuture(new ConcurrentAppendException("the read mark of "
+                            + userId + " in couple " + coupleId + " kept changing"));
+                }
+                return markRead(coupleId, userId, seq, attemptsLeft - 1);
+            });
+        });
     }
 
     private static List<Message> messagesOf(Result result) {

@@ -2,6 +2,11 @@ package dev.duet.chat.store;
 
 import dev.duet.chat.testing.SharedHBase;
 import dev.duet.thrift.chat.Message;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.hadoop.hbase.TableName;
+import org.apache.hadoop.hbase.client.AsyncConnection;
+import org.apache.hadoop.hbase.client.ConnectionFactory;
+import org.apache.hadoop.hbase.client.Put;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -13,21 +18,29 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HBaseChatStoreTest {
+    private static final StoreSettings SETTINGS = new StoreSettings("duet_test", "store_test", Duration.ofSeconds(30),
+            50);
+    private static final OwnerClaim A = new OwnerClaim(7, 100, "chat-a");
     private static HBaseChatStore store;
     private static HBaseChatStore rival;
 
     @BeforeAll
     static void openStores() throws Exception {
-        StoreSettings settings = new StoreSettings("duet_test", "store_test", Duration.ofSeconds(30), 50);
-        store = HBaseChatStore.open(SharedHBase.get().clientConfiguration(), settings).get(2, TimeUnit.MINUTES);
-        rival = HBaseChatStore.open(SharedHBase.get().clientConfiguration(), settings).get(2, TimeUnit.MINUTES);
+        store = HBaseChatStore.open(SharedHBase.get().clientConfiguration(), SETTINGS, new SimpleMeterRegistry())
+                .get(2, TimeUnit.MINUTES);
+        rival = HBaseChatStore.open(SharedHBase.get().clientConfiguration(), SETTINGS, new SimpleMeterRegistry())
+                .get(2, TimeUnit.MINUTES);
     }
 
     @AfterAll
@@ -40,16 +53,31 @@ class HBaseChatStoreTest {
         return "couple-" + UUID.randomUUID();
     }
 
+    /** A couple claimed by {@link #A}. */
+    private static String claimedCouple() throws Exception {
+        String couple = couple();
+        await(store.claim(couple, A));
+        return couple;
+    }
+
     private static <T> T await(CompletableFuture<T> future) throws Exception {
         return future.get(1, TimeUnit.MINUTES);
     }
 
+    private static Throwable failureOf(CompletableFuture<?> future) {
+        return assertThrows(ExecutionException.class, () -> future.get(1, TimeUnit.MINUTES)).getCause();
+    }
+
+    private static List<AppendResult> append(String couple, AppendRequest... requests) throws Exception {
+        return await(store.append(couple, A, List.of(requests)));
+    }
+
     @Test
     void appendsGetConsecutiveSequenceNumbersAndReadBack() throws Exception {
-        String couple = couple();
-        List<AppendResult> first = await(store.append(couple, List.of(
-                new AppendRequest("ann", "a-1", "hello"), new AppendRequest("ann", "a-2", "are you there?"))));
-        List<AppendResult> second = await(store.append(couple, List.of(new AppendRequest("bob", "b-1", "yes"))));
+        String couple = claimedCouple();
+        List<AppendResult> first = append(couple,
+                new AppendRequest("ann", "a-1", "hello"), new AppendRequest("ann", "a-2", "are you there?"));
+        List<AppendResult> second = append(couple, new AppendRequest("bob", "b-1", "yes"));
         assertEquals(List.of(1L, 2L), first.stream().map(r -> r.message().getSeq()).toList());
         assertEquals(3, second.get(0).message().getSeq());
         assertFalse(second.get(0).duplicate());
@@ -63,14 +91,16 @@ class HBaseChatStoreTest {
 
     @Test
     void aRetriedClientMessageIdReturnsTheFirstSeqAndStoresOneCopy() throws Exception {
-        String couple = couple();
-        AppendResult original = await(store.append(couple, List.of(new AppendRequest("ann", "a-1", "once")))).get(0);
-        AppendResult retry = await(store.append(couple, List.of(new AppendRequest("ann", "a-1", "once")))).get(0);
-        List<AppendResult> sameBatch = await(store.append(couple, List.of(
-                new AppendRequest("ann", "a-2", "twice?"), new AppendRequest("ann", "a-2", "twice?"))));
+        String couple = claimedCouple();
+        AppendResult original = append(couple, new AppendRequest("ann", "a-1", "once")).get(0);
+        AppendResult retry = append(couple, new AppendRequest("ann", "a-1", "once")).get(0);
+        List<AppendResult> sameBatch = append(couple,
+                new AppendRequest("ann", "a-2", "twice?"), new AppendRequest("ann", "a-2", "twice?"));
         assertTrue(retry.duplicate());
         assertEquals(original.message().getSeq(), retry.message().getSeq());
         assertEquals(original.message().getTimestamp(), retry.message().getTimestamp());
+        assertEquals("ann", retry.message().getSenderId());
+        assertEquals("once", retry.message().getBody());
         assertEquals(2, sameBatch.get(0).message().getSeq());
         assertTrue(sameBatch.get(1).duplicate());
         assertEquals(2, sameBatch.get(1).message().getSeq());
@@ -78,34 +108,135 @@ class HBaseChatStoreTest {
     }
 
     @Test
-    void twoWritersForOneCoupleNeverShareASequenceNumber() throws Exception {
-        String couple = couple();
-        List<CompletableFuture<List<AppendResult>>> pending = new ArrayList<>();
-        for (int i = 0; i < 40; i++) {
-            pending.add(store.append(couple, List.of(new AppendRequest("ann", "a-" + i, "from store " + i))));
-            pending.add(rival.append(couple, List.of(new AppendRequest("bob", "b-" + i, "from rival " + i))));
-        }
-        Set<Long> seqs = new HashSet<>();
-        for (CompletableFuture<List<AppendResult>> future : pending) {
-            assertTrue(seqs.add(await(future).get(0).message().getSeq()), "a sequence number was given twice");
-        }
-        List<Message> stored = await(store.range(couple, 1, 1000));
-        assertEquals(80, stored.size());
-        for (int i = 0; i < stored.size(); i++) {
-            assertEquals(i + 1, stored.get(i).getSeq(), "sequence numbers are dense");
-        }
-        assertEquals(80, seqs.size());
+    void clientMessageIdsAreUniquePerSenderNotPerCouple() throws Exception {
+        String couple = claimedCouple();
+        AppendResult ann = append(couple, new AppendRequest("ann", "1", "hi bob")).get(0);
+        AppendResult bob = append(couple, new AppendRequest("bob", "1", "hi ann")).get(0);
+        assertFalse(bob.duplicate(), "bob's message 1 is not ann's message 1");
+        assertEquals(2, bob.message().getSeq());
+        assertEquals("bob", bob.message().getSenderId());
+        assertEquals(List.of("ann", "bob"), await(store.range(couple, 1, 10)).stream()
+                .map(Message::getSenderId).toList());
+        assertEquals(1, ann.message().getSeq());
     }
 
     @Test
-    void readMarksAreStoredPerPerson() throws Exception {
-        String couple = couple();
-        await(store.markRead(couple, "ann", 7));
-        await(store.markRead(couple, "bob", 3));
+    void aKnownClientMessageIdWithAnotherBodyIsAConflictAndStoresNothing() throws Exception {
+        String couple = claimedCouple();
+        append(couple, new AppendRequest("ann", "a-1", "the first text"));
+        AppendResult reused = append(couple, new AppendRequest("ann", "a-1", "another text")).get(0);
+        List<AppendResult> inOneBatch = append(couple,
+                new AppendRequest("ann", "a-2", "two"), new AppendRequest("ann", "a-2", "not two"));
+        assertTrue(reused.conflict());
+        assertNull(reused.message());
+        assertFalse(inOneBatch.get(0).conflict());
+        assertTrue(inOneBatch.get(1).conflict());
+        assertEquals(List.of("the first text", "two"), await(store.range(couple, 1, 10)).stream()
+                .map(Message::getBody).toList());
+    }
+
+    @Test
+    void anAppendWithoutTheCouplesClaimFailsAndStoresNothing() throws Exception {
+        String unclaimed = couple();
+        assertInstanceOf(OwnershipLostException.class,
+                failureOf(store.append(unclaimed, A, List.of(new AppendRequest("ann", "a-1", "hi")))));
+        String couple = claimedCouple();
+        OwnerClaim other = new OwnerClaim(A.incarnation(), A.ringEpoch(), "chat-b");
+        assertInstanceOf(OwnershipLostException.class,
+                failureOf(store.append(couple, other, List.of(new AppendRequest("ann", "a-1", "hi")))));
+        assertEquals(0, await(store.range(couple, 1, 10)).size());
+        assertEquals(0, await(store.lastSeq(unclaimed)));
+    }
+
+    @Test
+    void aClaimTakesOverOnlyFromAnOlderViewOrAnotherIncarnation() throws Exception {
+        String couple = claimedCouple();
+        append(couple, new AppendRequest("ann", "a-1", "before the move"));
+        OwnerClaim sameView = new OwnerClaim(A.incarnation(), A.ringEpoch(), "chat-b");
+        OwnershipLostException refused = (OwnershipLostException) failureOf(rival.claim(couple, sameView));
+        assertEquals(A, refused.current());
+        assertInstanceOf(OwnershipLostException.class,
+                failureOf(rival.claim(couple, new OwnerClaim(A.incarnation(), A.ringEpoch() - 1, "chat-b"))));
+
+        OwnerClaim newer = new OwnerClaim(A.incarnation(), A.ringEpoch() + 5, "chat-b");
+        Fence taken = await(rival.claim(couple, newer));
+        assertEquals(newer, taken.claim());
+        assertEquals(1, taken.lastSeq(), "the new owner continues from the couple's last seq");
+        assertInstanceOf(OwnershipLostException.class, failureOf(store.claim(couple, A)),
+                "the old owner cannot take the couple back with its old view");
+
+        OwnerClaim wiped = new OwnerClaim(A.incarnation() + 1, 3, "chat-a");
+        assertEquals(wiped, await(store.claim(couple, wiped)).claim(),
+                "after ZooKeeper was rebuilt (a new incarnation), a claim with a small epoch takes over");
+    }
+
+    @Test
+    void aStaleOwnerAcknowledgesNothingOnceTheCoupleIsClaimedAway() throws Exception {
+        String couple = claimedCouple();
+        OwnerClaim newer = new OwnerClaim(A.incarnation(), A.ringEpoch() + 1, "chat-b");
+        List<CompletableFuture<List<AppendResult>>> stale = new ArrayList<>();
+        List<CompletableFuture<List<AppendResult>>> fresh = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            stale.add(store.append(couple, A, List.of(new AppendRequest("ann", "a-" + i, "stale " + i))));
+            if (i == 20) {
+                await(rival.claim(couple, newer));
+            }
+            if (i >= 20) {
+                fresh.add(rival.append(couple, newer, List.of(new AppendRequest("bob", "b-" + i, "fresh " + i))));
+            }
+        }
+        Set<Long> acknowledged = new HashSet<>();
+        int staleAcks = 0;
+        for (CompletableFuture<List<AppendResult>> append : stale) {
+            try {
+                assertTrue(acknowledged.add(await(append).get(0).message().getSeq()), "a seq given twice");
+                staleAcks++;
+            } catch (ExecutionException e) {
+                assertInstanceOf(OwnershipLostException.class, e.getCause());
+            }
+        }
+        for (CompletableFuture<List<AppendResult>> append : fresh) {
+            assertTrue(acknowledged.add(await(append).get(0).message().getSeq()), "a seq given twice");
+        }
+        List<Message> stored = await(store.range(couple, 1, 1000));
+        assertEquals(acknowledged.size(), stored.size(), "every stored message was acknowledged exactly once");
+        for (int i = 0; i < stored.size(); i++) {
+            assertEquals(i + 1, stored.get(i).getSeq(), "sequence numbers are dense");
+        }
+        assertEquals(staleAcks, stored.stream().filter(m -> m.getSenderId().equals("ann")).count());
+        assertTrue(staleAcks <= 21, "no append of the stale owner passed after the claim");
+        assertInstanceOf(OwnershipLostException.class,
+                failureOf(store.append(couple, A, List.of(new AppendRequest("ann", "late", "too late")))));
+    }
+
+    @Test
+    void anUnreadableRowFailsItsOwnAppendAndTheNextAppendsStillRun() throws Exception {
+        String broken = couple();
+        try (AsyncConnection raw = ConnectionFactory.createAsyncConnection(SharedHBase.get().clientConfiguration())
+                .get(1, TimeUnit.MINUTES)) {
+            await(raw.getTable(TableName.valueOf(SETTINGS.namespace(), SETTINGS.table())).put(
+                    new Put(CoupleRow.key(broken)).addColumn(CoupleRow.STATE, CoupleRow.FENCE, new byte[]{1, 2, 3})));
+        }
+        Throwable failure = failureOf(store.append(broken, A, List.of(new AppendRequest("ann", "a-1", "hi"))));
+        assertInstanceOf(IllegalStateException.class, failure);
+        String healthy = claimedCouple();
+        assertEquals(1, append(healthy, new AppendRequest("ann", "a-1", "still works")).get(0).message().getSeq(),
+                "a failed round does not wedge the pipeline");
+    }
+
+    @Test
+    void readMarksOnlyMoveForwardAndNeverPastTheLastSeq() throws Exception {
+        String couple = claimedCouple();
+        for (int i = 0; i < 5; i++) {
+            append(couple, new AppendRequest("bob", "b-" + i, "message " + i));
+        }
+        assertEquals(5, await(store.markRead(couple, "ann", 7)), "a mark beyond the last seq stops at it");
+        assertEquals(5, await(store.markRead(couple, "ann", 1)), "a mark never moves back");
+        assertEquals(2, await(store.markRead(couple, "bob", 2)));
         CoupleState state = await(store.state(couple, "ann", "bob"));
-        assertEquals(7, state.userReadSeq());
-        assertEquals(3, state.partnerReadSeq());
-        assertEquals(0, state.lastSeq());
+        assertEquals(5, state.userReadSeq());
+        assertEquals(2, state.partnerReadSeq());
+        assertEquals(5, state.lastSeq());
     }
 
     @Test
