@@ -2,6 +2,7 @@ package dev.duet.chat;
 
 import dev.duet.chat.service.ChatMetrics;
 import dev.duet.chat.service.ChatOperations;
+import dev.duet.chat.service.ChatSession;
 import dev.duet.chat.service.ClientPipeline;
 import dev.duet.chat.service.CoupleHub;
 import dev.duet.chat.service.OwnerLookup;
@@ -49,7 +50,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <h3>Drain</h3>
  * {@link #drain} takes the server off the ring, sends {@code GOAWAY} on every mux connection, stops the direct
- * listener, and waits (up to a deadline) for the sessions to end.
+ * listener, tells every session's client ({@code sessionEnding(DRAINING)}, after answering what it has in progress)
+ * and waits (up to a deadline) for the sessions to end.
  */
 public final class ChatServer implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(ChatServer.class);
@@ -57,6 +59,7 @@ public final class ChatServer implements Closeable {
     private final ChatServerConfig config;
     private final HBaseChatStore store;
     private final RingMembership ring;
+    private final OwnerLookup owners;
     private final CoupleHub hub;
     private final ChatMetrics metrics;
     private final EventLoopGroup acceptors;
@@ -70,7 +73,8 @@ public final class ChatServer implements Closeable {
         this.config = config;
         this.store = store;
         this.ring = ring;
-        this.hub = new CoupleHub(store);
+        this.owners = new OwnerLookup(ring, config.id());
+        this.hub = new CoupleHub(store, owners);
         this.metrics = new ChatMetrics(registry);
         NettyTransport transport = NettyTransport.best();
         this.acceptors = transport.newGroup(1, new DefaultThreadFactory("duet-chat-accept"));
@@ -88,7 +92,7 @@ public final class ChatServer implements Closeable {
      */
     public static ChatServer start(ChatServerConfig config, Configuration hbase, CuratorFramework zookeeper,
                                    MeterRegistry registry, Duration timeout) throws Exception {
-        HBaseChatStore store = HBaseChatStore.open(hbase, config.store())
+        HBaseChatStore store = HBaseChatStore.open(hbase, config.store(), registry)
                 .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         RingMembership ring = new RingMembership(zookeeper, config.ringPath(), config.virtualNodes());
         ChatServer server = new ChatServer(config, store, ring, registry);
@@ -110,9 +114,8 @@ public final class ChatServer implements Closeable {
     }
 
     private void listen() throws InterruptedException {
-        OwnerLookup owners = new OwnerLookup(ring, config.id());
         ChatOperations operations = new ChatOperations(new TokenVerifier(config.tokenKeys(), Clock.systemUTC()),
-                store, hub, owners, config.limits(), metrics, Clock.systemUTC());
+                store, hub, owners, config.limits(), metrics, Clock.systemUTC(), config.maxClientFrameSize());
         ClientPipeline clientPipeline = new ClientPipeline(operations, config.maxClientFrameSize());
         MuxConnectionMonitor monitor = new MuxConnectionMonitor(metrics.registry());
         int maxMuxFrame = config.muxSettings().maxFrameSize();
@@ -181,6 +184,11 @@ public final class ChatServer implements Closeable {
         return metrics.sessions();
     }
 
+    /** Couples with live sessions or appends in progress here. */
+    public int coupleCount() {
+        return hub.coupleCount();
+    }
+
     public int muxConnectionCount() {
         return muxConnections.size();
     }
@@ -207,6 +215,7 @@ public final class ChatServer implements Closeable {
         if (clientListener != null) {
             clientListener.close().sync();
         }
+        hub.sessions().forEach(ChatSession::drain);
         long end = System.nanoTime() + deadline.toNanos();
         while (metrics.sessions() > 0 && System.nanoTime() < end) {
             Thread.sleep(100);

@@ -114,28 +114,40 @@ class ChatServerMuxTest {
     }
 
     @Test
-    void twoServersThatBothThinkTheyOwnACoupleNeverDuplicateASeq() throws Exception {
+    void ofTwoServersThatBothThinkTheyOwnACoupleOnlyTheLastClaimantAcknowledges() throws Exception {
         ChatServer a = cluster.startServer("chat-a", b -> b.ringPath("/rings/split-a-" + System.nanoTime()));
         ChatServer b = cluster.startServer("chat-b", c -> c.ringPath("/rings/split-b-" + System.nanoTime()));
         String couple = newCouple();
         OpenedStream ann = open(cluster.muxTo(a), "ann", couple, "bob", 0);
-        OpenedStream bob = open(cluster.muxTo(b), "bob", couple, "ann", 0);
         authenticated(ann);
+        OpenedStream bob = open(cluster.muxTo(b), "bob", couple, "ann", 0);
         authenticated(bob);
-        List<CompletableFuture<ThriftMessage>> replies = new ArrayList<>();
+        List<CompletableFuture<ThriftMessage>> fromA = new ArrayList<>();
+        List<CompletableFuture<ThriftMessage>> fromB = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
-            replies.add(ann.client().callAsync("sendMessage", 1000 + i,
+            fromA.add(ann.client().callAsync("sendMessage", 1000 + i,
                     new dev.duet.thrift.chat.ChatService.sendMessage_args("a-" + i, "from a " + i)));
-            replies.add(bob.client().callAsync("sendMessage", 1000 + i,
+            fromB.add(bob.client().callAsync("sendMessage", 1000 + i,
                     new dev.duet.thrift.chat.ChatService.sendMessage_args("b-" + i, "from b " + i)));
         }
         Set<Long> seqs = new HashSet<>();
-        for (CompletableFuture<ThriftMessage> reply : replies) {
+        for (CompletableFuture<ThriftMessage> reply : fromB) {
             SendResult result = TestChatClient.success(reply.get(60, TimeUnit.SECONDS));
             assertTrue(seqs.add(result.getSeq()), "seq " + result.getSeq() + " given twice");
         }
-        assertEquals(60, seqs.size());
-        assertEquals(60, ann.client().history(0, 100).getMessagesSize());
+        for (CompletableFuture<ThriftMessage> reply : fromA) {
+            try {
+                TestChatClient.success(reply.get(60, TimeUnit.SECONDS));
+                throw new AssertionError("the fenced-out server acknowledged a message");
+            } catch (dev.duet.thrift.chat.ChatError | java.util.concurrent.ExecutionException refused) {
+                // an error reply, or the stream ended before the reply: either way nothing acknowledged
+            }
+        }
+        assertEquals(30, seqs.size());
+        List<dev.duet.thrift.chat.Message> stored = bob.client().history(0, 100).getMessages();
+        assertEquals(30, stored.size(), "only what was acknowledged is stored");
+        assertTrue(stored.stream().allMatch(m -> m.getSenderId().equals("bob")));
+        assertTrue(ann.client().awaitClosed(30), "the fenced-out server ended its session");
     }
 
     @Test

@@ -1,5 +1,8 @@
 package dev.duet.chat;
 
+import dev.duet.chat.store.AppendRequest;
+import dev.duet.chat.store.HBaseChatStore;
+import dev.duet.chat.store.OwnerClaim;
 import dev.duet.chat.testing.ChatCluster;
 import dev.duet.chat.testing.SharedHBase;
 import dev.duet.chat.testing.TestChatClient;
@@ -12,6 +15,8 @@ import dev.duet.thrift.chat.ErrorCode;
 import dev.duet.thrift.chat.History;
 import dev.duet.thrift.chat.Message;
 import dev.duet.thrift.chat.SendResult;
+import dev.duet.thrift.chat.SessionEndReason;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.Connection;
 import org.apache.hadoop.hbase.client.ConnectionFactory;
@@ -29,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 
 import static dev.duet.chat.testing.ChatCluster.newCouple;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -67,7 +73,7 @@ class ChatServiceTest {
     }
 
     @Test
-    void aMessageIsAcknowledgedThenPushedToThePartnerAndTheSendersOtherDevices() throws Exception {
+    void aMessageIsAcknowledgedThenPushedToEveryDeviceOfTheCoupleTheSendersOwnIncluded() throws Exception {
         String couple = newCouple();
         TestChatClient ann = login("ann", couple, "bob", 0);
         TestChatClient annTablet = login("ann", couple, "bob", 0);
@@ -82,7 +88,8 @@ class ChatServiceTest {
         assertEquals(1, atBob.getSeq());
         assertEquals(sent.getTimestamp(), atBob.getTimestamp());
         assertEquals("hello bob", received(annTablet.nextPush(10)).getBody());
-        assertNull(ann.nextPush(1), "the sending device gets the ack, not a push");
+        assertEquals(1, received(ann.nextPush(10)).getSeq(), "the sending device sees its message in the stream too");
+        assertNull(ann.nextPush(1), "once");
     }
 
     @Test
@@ -162,10 +169,10 @@ class ChatServiceTest {
         assertTrue(args.isTyping());
         assertNull(bob.nextPush(1), "typing goes to the partner only");
 
-        Set<String> cells = cellsOf(couple);
-        assertTrue(cells.isEmpty(), "typing wrote to HBase: " + cells);
+        Set<String> claimOnly = Set.of("s:fence", "s:last_seq");
+        assertEquals(claimOnly, cellsOf(couple), "typing wrote to HBase");
         ann.send("m-1", "hi");
-        assertEquals(Set.of("i:m-1", "m:seq1", "s:last_seq"), cellsOf(couple));
+        assertEquals(Set.of("i:ann\u0000m-1", "m:seq1", "s:fence", "s:last_seq"), cellsOf(couple));
     }
 
     @Test
@@ -173,14 +180,25 @@ class ChatServiceTest {
         String couple = newCouple();
         TestChatClient ann = login("ann", couple, "bob", 0);
         TestChatClient bob = login("bob", couple, "ann", 0);
+        TestChatClient bobTablet = login("bob", couple, "ann", 0);
         ann.send("m-1", "read me");
-        received(bob.nextPush(10));
+        ann.send("m-2", "and me");
+        for (TestChatClient device : List.of(ann, bob, bobTablet)) {
+            assertEquals(1, received(device.nextPush(10)).getSeq());
+            assertEquals(2, received(device.nextPush(10)).getSeq());
+        }
+        bob.call("markRead", new ChatService.markRead_args(9));
+        for (TestChatClient device : List.of(ann, bobTablet)) {
+            ThriftMessage mark = device.nextPush(10);
+            assertEquals("readMarkUpdated", mark.name());
+            assertEquals("bob", ((ClientEvents.readMarkUpdated_args) mark.body()).getUserId());
+            assertEquals(2, ((ClientEvents.readMarkUpdated_args) mark.body()).getSeq(), "never past the last seq");
+        }
         bob.call("markRead", new ChatService.markRead_args(1));
-        ThriftMessage mark = ann.nextPush(10);
-        assertEquals("readMarkUpdated", mark.name());
-        assertEquals(1, ((ClientEvents.readMarkUpdated_args) mark.body()).getSeq());
+        assertEquals(2, ((ClientEvents.readMarkUpdated_args) ann.nextPush(10).body()).getSeq(),
+                "a read mark never moves back");
         TestChatClient annAgain = cluster.connect(server);
-        assertEquals(1, annAgain.authenticate(cluster.token("ann", couple, "bob"), 1).getPartnerReadSeq());
+        assertEquals(2, annAgain.authenticate(cluster.token("ann", couple, "bob"), 2).getPartnerReadSeq());
     }
 
     @Test
@@ -247,6 +265,70 @@ class ChatServiceTest {
                 StandardCharsets.US_ASCII)).sync();
         assertTrue(bob.awaitClosed(10), "a frame claiming 1.1 GB closes the connection");
         assertEquals(1, ann.send("m-1", "unaffected").getSeq());
+    }
+
+    @Test
+    void aPushThatWouldSkipASeqFillsTheGapFromHBaseFirst() throws Exception {
+        String couple = newCouple();
+        TestChatClient ann = login("ann", couple, "bob", 0);
+        TestChatClient bob = login("bob", couple, "ann", 0);
+        ann.send("m-1", "one");
+        OwnerClaim serversClaim = new OwnerClaim(server.ring().incarnation(), server.ring().epoch(), server.id());
+        try (HBaseChatStore writer = HBaseChatStore.open(SharedHBase.get().clientConfiguration(), ChatCluster.STORE,
+                new SimpleMeterRegistry()).get(1, TimeUnit.MINUTES)) {
+            writer.append(couple, serversClaim, List.of(new AppendRequest("ann", "m-2", "two, never pushed")))
+                    .get(1, TimeUnit.MINUTES);
+        }
+        ann.send("m-3", "three");
+        List<String> atBob = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            atBob.add(received(bob.nextPush(10)).getBody());
+        }
+        assertEquals(List.of("one", "two, never pushed", "three"), atBob);
+        assertNull(bob.nextPush(1), "each seq once");
+    }
+
+    @Test
+    void aHistoryPageIsCutToFitOneFrameAndTheRestComesWithTheNextPage() throws Exception {
+        String couple = newCouple();
+        TestChatClient ann = login("ann", couple, "bob", 0);
+        String large = "é".repeat(4096);
+        for (int i = 1; i <= 16; i++) {
+            ann.send("m-" + i, large);
+        }
+        History newest = ann.history(0, 16);
+        assertTrue(newest.getMessagesSize() > 0 && newest.getMessagesSize() < 16, "cut by bytes");
+        assertTrue(newest.isMore());
+        assertEquals(16, newest.getMessages().get(newest.getMessagesSize() - 1).getSeq());
+        long oldest = newest.getMessages().get(0).getSeq();
+        History older = ann.history(oldest, 16);
+        assertEquals(oldest - 1, older.getMessages().get(older.getMessagesSize() - 1).getSeq(), "no seq left out");
+    }
+
+    @Test
+    void aSessionThatCannotClaimItsCoupleIsRefusedAndLeavesNothingBehind() throws Exception {
+        String couple = newCouple();
+        try (HBaseChatStore other = HBaseChatStore.open(SharedHBase.get().clientConfiguration(), ChatCluster.STORE,
+                new SimpleMeterRegistry()).get(1, TimeUnit.MINUTES)) {
+            other.claim(couple, new OwnerClaim(server.ring().incarnation(), Long.MAX_VALUE, "chat-elsewhere"))
+                    .get(1, TimeUnit.MINUTES);
+        }
+        TestChatClient ann = cluster.connect(server);
+        ChatError refused = assertThrows(ChatError.class,
+                () -> ann.authenticate(cluster.token("ann", couple, "bob"), 0));
+        assertEquals(ErrorCode.NOT_OWNER, refused.getCode());
+        assertTrue(ChatCluster.waitFor(() -> server.coupleCount() == 0), "no couple left in the hub");
+    }
+
+    @Test
+    void drainingTellsEveryClientBeforeTheSessionEnds() throws Exception {
+        String couple = newCouple();
+        TestChatClient ann = login("ann", couple, "bob", 0);
+        assertTrue(server.drain(java.time.Duration.ofSeconds(10)));
+        ThriftMessage ending = ann.nextPush(10);
+        assertEquals("sessionEnding", ending.name());
+        assertEquals(SessionEndReason.DRAINING, ((ClientEvents.sessionEnding_args) ending.body()).getReason());
+        assertTrue(ann.awaitClosed(10));
     }
 
     /** Every cell of the couple's row, as family:qualifier, seq qualifiers shown as seqN. */

@@ -13,11 +13,15 @@ import java.time.Duration;
  * @param maxPipelinedRequests requests a session may have in progress before we stop reading from it
  * @param maxPendingPushBytes  bytes a slow client may leave unread before its session is ended (it reconnects and
  *                             catches up from storage: nothing is lost)
+ * @param appendTimeout        server-side deadline of one append: past it the session answers {@code UNAVAILABLE}
+ *                             (the client retries with the same message id) rather than late; keep it below the
+ *                             clients' call timeout (15 s in the SDK), or clients give up on answers still coming
  */
 public record ChatLimits(Duration authTimeout, int maxBodyChars, int maxClientMsgIdChars, int maxHistoryPage,
-                         int catchUpPage, int maxPipelinedRequests, long maxPendingPushBytes) {
+                         int catchUpPage, int maxPipelinedRequests, long maxPendingPushBytes,
+                         Duration appendTimeout) {
 
     public static ChatLimits defaults() {
-        return new ChatLimits(Duration.ofSeconds(10), 4096, 64, 200, 100, 32, 1 << 20);
+        return new ChatLimits(Duration.ofSeconds(10), 4096, 64, 200, 100, 32, 1 << 20, Duration.ofSeconds(5));
     }
 }

@@ -24,6 +24,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.apache.thrift.TApplicationException;
@@ -52,9 +53,16 @@ import java.util.function.Supplier;
  * are handled on the channel's event loop, where all of this object's state lives.
  *
  * <h3>Authentication</h3>
- * The first call must be {@code authenticate}, within {@link ChatLimits#authTimeout()}. After the reply the session
- * pushes every message after the client's {@code lastSeenSeq}, oldest first; pushes of new messages that arrive
- * meanwhile are held and sent after, so the client sees each message once, in order.
+ * The first call must be {@code authenticate}, within {@link ChatLimits#authTimeout()}. The session joins its couple
+ * (pushes are held from then on), claims the couple for this server and reads its state; only when all of that worked
+ * does the session keep its identity — a failed start leaves nothing behind, and the client may authenticate again.
+ * The reply goes out first; then the session pushes every message after the client's {@code lastSeenSeq}, oldest
+ * first, a page at a time while the client keeps reading, then what was held meanwhile.
+ *
+ * <h3>Delivery</h3>
+ * Each device sees every seq of its couple once, in order, its own messages included: a push for a seq already
+ * pushed is dropped, and a push that would skip a seq first fills the gap from HBase. Pushes held during a catch-up
+ * are bounded ({@link #MAX_HELD}); beyond that the catch-up reads the rest from HBase instead.
  *
  * <h3>Ending</h3>
  * Bad framing ends the session (stream reset {@code PROTOCOL_ERROR}, or connection closed) with a metric and a log
@@ -64,6 +72,8 @@ import java.util.function.Supplier;
 public final class ChatSession extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ChatSession.class);
     private static final MessageCatalog RESULTS = MessageCatalog.client();
+    /** Pushes held while catching up; message pushes beyond it are read from HBase instead. */
+    static final int MAX_HELD = 256;
 
     private final ChatOperations operations;
     private ChannelHandlerContext ctx;
@@ -73,7 +83,10 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
     private Couple couple;
     private boolean catchingUp;
     private final List<ThriftMessage> held = new ArrayList<>();
+    private long heldMaxSeq;
     private long lastPushedSeq;
+    private Runnable afterReply;
+    private Runnable whenWritable;
     private ScheduledFuture<?> authTimer;
     private ScheduledFuture<?> expiryTimer;
     private boolean moving;
@@ -115,7 +128,18 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
             operations.hub().leave(couple, this);
         }
         held.clear();
+        whenWritable = null;
         ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && whenWritable != null) {
+            Runnable resume = whenWritable;
+            whenWritable = null;
+            resume.run();
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     private static void cancel(ScheduledFuture<?> timer) {
@@ -175,6 +199,11 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
         return result.handleAsync((value, failure) -> {
             if (failure == null) {
                 reply(call, value);
+                if (afterReply != null) {
+                    Runnable next = afterReply;
+                    afterReply = null;
+                    next.run();
+                }
             } else {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure;
@@ -226,17 +255,33 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
         Open open = ctx.channel() instanceof StreamChannel stream ? stream.openFrame() : null;
         TokenClaims claims = operations.admit(args.getRequest(), open);
         identity = claims;
-        cancel(authTimer);
-        scheduleExpiry(claims);
         catchingUp = true;
-        couple = operations.hub().join(claims.getCoupleId(), this);
+        Couple joined = operations.hub().join(claims.getCoupleId(), this);
+        couple = joined;
         long lastSeen = Math.max(0, args.getRequest().getLastSeenSeq());
-        return operations.startSession(claims).thenApplyAsync(response -> {
+        return operations.startSession(claims, joined).handleAsync((response, failure) -> {
+            if (failure != null) {
+                abandonStart(joined);
+                throw failure instanceof CompletionException completion ? completion
+                        : new CompletionException(failure);
+            }
+            cancel(authTimer);
+            scheduleExpiry(claims);
             // A client claiming more than exists (Long.MAX_VALUE: "only new messages") has seen everything.
             lastPushedSeq = Math.min(lastSeen, response.getLastSeq());
-            ctx.channel().eventLoop().execute(() -> catchUp(lastPushedSeq + 1, response.getLastSeq()));
+            afterReply = () -> catchUp(lastPushedSeq + 1, response.getLastSeq());
             return new ChatService.authenticate_result().setSuccess(response);
         }, ctx.executor());
+    }
+
+    /** Undoes a session start that failed: the client is unauthenticated again, and nothing was pushed or held. */
+    private void abandonStart(Couple joined) {
+        operations.hub().leave(joined, this);
+        couple = null;
+        identity = null;
+        catchingUp = false;
+        held.clear();
+        heldMaxSeq = 0;
     }
 
     private void scheduleExpiry(TokenClaims claims) {
@@ -248,17 +293,29 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
         }, Math.max(0, millis), TimeUnit.MILLISECONDS);
     }
 
-    /** Pushes stored messages {@code from..to}, a page at a time, then what was held meanwhile. */
+    /**
+     * Pushes stored messages {@code from..to}, a page at a time and only while the client keeps reading, then what was
+     * held meanwhile (reading the held messages from HBase too if there were more than {@link #MAX_HELD}).
+     */
     private void catchUp(long from, long to) {
-        if (!ctx.channel().isActive()) {
+        if (!ctx.channel().isActive() || ended) {
             return;
         }
         if (from > to) {
-            catchingUp = false;
-            for (ThriftMessage push : held) {
-                send(push, seqOf(push));
+            if (heldMaxSeq > to) {
+                catchUp(from, heldMaxSeq);
+                return;
             }
-            held.clear();
+            catchingUp = false;
+            heldMaxSeq = 0;
+            while (!catchingUp && !held.isEmpty()) {
+                ThriftMessage push = held.remove(0);
+                deliver(push, seqOf(push));
+            }
+            return;
+        }
+        if (!ctx.channel().isWritable()) {
+            whenWritable = () -> catchUp(from, to);
             return;
         }
         operations.page(couple.id(), from, to).whenCompleteAsync((messages, failure) -> {
@@ -267,13 +324,13 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
                 end(ResetCode.INTERNAL, null, "catch_up_failed", null);
                 return;
             }
-            long next = from;
             for (Message message : messages) {
-                send(ThriftMessage.oneway("messageReceived", new ClientEvents.messageReceived_args(message)),
-                        message.getSeq());
-                next = message.getSeq() + 1;
+                if (message.getSeq() == lastPushedSeq + 1) {
+                    lastPushedSeq = message.getSeq();
+                    write(ThriftMessage.oneway("messageReceived", new ClientEvents.messageReceived_args(message)));
+                }
             }
-            catchUp(messages.isEmpty() ? to + 1 : next, to);
+            catchUp(messages.isEmpty() ? to + 1 : lastPushedSeq + 1, to);
         }, ctx.executor());
     }
 
@@ -290,16 +347,32 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (catchingUp) {
-                held.add(push);
+                hold(push, seq);
             } else {
-                send(push, seq);
+                deliver(push, seq);
             }
         });
     }
 
-    private void send(ThriftMessage push, long seq) {
+    private void hold(ThriftMessage push, long seq) {
+        heldMaxSeq = Math.max(heldMaxSeq, seq);
+        if (held.size() < MAX_HELD) {
+            held.add(push);
+        }
+    }
+
+    /** A live push: at most once per seq, in order, filling a gap from HBase first. */
+    private void deliver(ThriftMessage push, long seq) {
         if (seq > 0) {
             if (seq <= lastPushedSeq) {
+                return;
+            }
+            if (seq > lastPushedSeq + 1) {
+                operations.metrics().registry().counter("duet.chat.push.gaps").increment();
+                catchingUp = true;
+                held.add(0, push);
+                heldMaxSeq = Math.max(heldMaxSeq, seq);
+                catchUp(lastPushedSeq + 1, seq - 1);
                 return;
             }
             lastPushedSeq = seq;
@@ -309,30 +382,52 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
             end(ResetCode.OVERLOAD, null, "slow_client", "client left too many pushes unread");
             return;
         }
+        write(push);
+    }
+
+    private void write(ThriftMessage push) {
         operations.metrics().pushed();
         ctx.writeAndFlush(push, ctx.voidPromise());
     }
 
-    /** The couple moved to {@code owner}: answer what is in progress, say so, then end. */
+    /** The couple moved to {@code owner} (null: unknown here): answer what is in progress, say so, then end. */
     public void moveTo(Member owner) {
+        leave(SessionEndReason.MOVED, owner == null ? "couple moved" : "couple moved to " + owner.id(), owner);
+    }
+
+    /** The server is draining: answer what is in progress, say so, then end. */
+    public void drain() {
+        leave(SessionEndReason.DRAINING, "server draining", null);
+    }
+
+    private void leave(SessionEndReason reason, String detail, Member owner) {
         ctx.executor().execute(() -> {
             if (moving || ended) {
                 return;
             }
             moving = true;
             ctx.channel().config().setAutoRead(false);
-            tail.whenCompleteAsync((ignored, failure) -> {
-                ctx.writeAndFlush(ThriftMessage.oneway("sessionEnding", new ClientEvents.sessionEnding_args(
-                        SessionEndReason.MOVED, "couple moved to " + owner.id())));
-                end(ResetCode.MOVED, owner, "moved", null);
-            }, ctx.executor());
+            tail.whenCompleteAsync((ignored, failure) -> ctx.writeAndFlush(ThriftMessage.oneway("sessionEnding",
+                    new ClientEvents.sessionEnding_args(reason, detail))).addListener(written -> end(ResetCode.MOVED,
+                    owner, reason.name().toLowerCase(), null)), ctx.executor());
         });
     }
 
     // ---- replies and ending ----
 
+    /** Writes a reply; one that cannot be encoded (larger than a client frame) is answered with an error instead. */
     private ChannelFuture reply(ThriftMessage call, TBase<?, ?> result) {
-        return ctx.writeAndFlush(ThriftMessage.reply(call.name(), call.seqId(), result));
+        ChannelFuture written = ctx.writeAndFlush(ThriftMessage.reply(call.name(), call.seqId(), result));
+        written.addListener(done -> {
+            if (!done.isSuccess() && done.cause() instanceof EncoderException tooLarge && ctx.channel().isActive()) {
+                operations.metrics().requestFailed(call.name(), "reply_too_large");
+                log.warn("the reply to {} on {} could not be sent: {}", call.name(), ctx.channel(),
+                        tooLarge.getMessage());
+                ctx.writeAndFlush(ThriftMessage.reply(call.name(), call.seqId(), error(call.name(),
+                        new ChatError(ErrorCode.INTERNAL, "the reply is larger than a frame"))));
+            }
+        });
+        return written;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

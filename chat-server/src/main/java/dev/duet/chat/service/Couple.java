@@ -3,34 +3,51 @@ package dev.duet.chat.service;
 import dev.duet.chat.store.AppendRequest;
 import dev.duet.chat.store.AppendResult;
 import dev.duet.chat.store.HBaseChatStore;
+import dev.duet.chat.store.OwnerClaim;
+import dev.duet.chat.store.OwnershipLostException;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
- * One couple's live state on this server: its sessions (both people, any number of devices each) and its append
- * queue. Appends are group-committed: while one batch is in HBase, new messages queue, and the next batch takes them
- * all in one guarded row mutation — one couple never has two appends racing each other on this server, and a chatty
- * couple costs fewer round trips.
+ * One couple's live state on this server: its sessions (both people, any number of devices each), its claim of
+ * ownership, and its append queue.
+ *
+ * <h3>Appends</h3>
+ * Appends are group-committed: while one batch is in HBase, new messages queue, and the next batch takes them all in
+ * one fenced row mutation — one couple never has two appends racing each other on this server, and a chatty couple
+ * costs fewer round trips. Every future completes, whatever throws.
+ *
+ * <h3>Ownership</h3>
+ * Before its first append, and again whenever the ring view changes, the couple is claimed in its row with this
+ * server's current view ({@link OwnerLookup#claimFor}). An append fenced out by a newer claim fails with
+ * {@link OwnershipLostException}: the caller ends the sessions (MOVED) and acknowledges nothing.
  */
 final class Couple {
     private static final int MAX_BATCH = 64;
 
     private final String coupleId;
     private final HBaseChatStore store;
+    private final OwnerLookup owners;
+    private final Consumer<Couple> whenIdle;
     private final Set<ChatSession> sessions = ConcurrentHashMap.newKeySet();
     private final List<Pending> queue = new ArrayList<>();
     private boolean appending;
+    private volatile OwnerClaim claim;
 
     private record Pending(AppendRequest request, CompletableFuture<AppendResult> result) {
     }
 
-    Couple(String coupleId, HBaseChatStore store) {
+    Couple(String coupleId, HBaseChatStore store, OwnerLookup owners, Consumer<Couple> whenIdle) {
         this.coupleId = coupleId;
         this.store = store;
+        this.owners = owners;
+        this.whenIdle = whenIdle;
     }
 
     String id() {
@@ -39,6 +56,25 @@ final class Couple {
 
     Set<ChatSession> sessions() {
         return sessions;
+    }
+
+    /**
+     * This server's claim on the couple from its current ring view, written to the row unless it is there already.
+     * Fails with {@link OwnershipLostException} when the view gives the couple to another member, or the row holds a
+     * claim this one does not supersede.
+     */
+    CompletableFuture<OwnerClaim> claimed() {
+        OwnerClaim wanted = owners.claimFor(coupleId);
+        if (wanted == null) {
+            return CompletableFuture.failedFuture(new OwnershipLostException(coupleId, null));
+        }
+        if (wanted.equals(claim)) {
+            return CompletableFuture.completedFuture(wanted);
+        }
+        return store.claim(coupleId, wanted).thenApply(fence -> {
+            claim = wanted;
+            return wanted;
+        });
     }
 
     /** Completes once HBase has stored the message (or found it stored already). */
@@ -68,23 +104,48 @@ final class Couple {
 
     private void write(List<Pending> batch) {
         List<AppendRequest> requests = batch.stream().map(Pending::request).toList();
-        store.append(coupleId, requests).whenComplete((results, failure) -> {
-            for (int i = 0; i < batch.size(); i++) {
-                if (failure != null) {
-                    batch.get(i).result().completeExceptionally(failure);
-                } else {
-                    batch.get(i).result().complete(results.get(i));
+        CompletableFuture<List<AppendResult>> stored;
+        try {
+            stored = claimed().thenCompose(owner -> store.append(coupleId, owner, requests));
+        } catch (RuntimeException e) {
+            stored = CompletableFuture.failedFuture(e);
+        }
+        stored.whenComplete((results, failure) -> {
+            try {
+                for (int i = 0; i < batch.size(); i++) {
+                    if (failure != null) {
+                        batch.get(i).result().completeExceptionally(unwrap(failure));
+                    } else {
+                        batch.get(i).result().complete(results.get(i));
+                    }
                 }
-            }
-            List<Pending> next;
-            synchronized (this) {
-                appending = false;
-                next = takeBatchIfIdle();
-            }
-            if (next != null) {
-                write(next);
+            } finally {
+                for (Pending pending : batch) {
+                    pending.result().completeExceptionally(new IllegalStateException("append of " + coupleId
+                            + " was not answered"));
+                }
+                writeNext();
             }
         });
+    }
+
+    private void writeNext() {
+        List<Pending> next;
+        boolean idle;
+        synchronized (this) {
+            appending = false;
+            next = takeBatchIfIdle();
+            idle = next == null && sessions.isEmpty();
+        }
+        if (next != null) {
+            write(next);
+        } else if (idle) {
+            whenIdle.accept(this);
+        }
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 
     synchronized boolean isIdle() {
