@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The life of a server process after its server started: the admin endpoint and MBean up, then wait for SIGINT or
- * SIGTERM, drain, and close everything — the server's resources in the order given, then the admin side.
+ * The life of a server process after its server started: its {@link AdminSide} up, then wait for SIGINT or SIGTERM,
+ * drain, and close everything — the server's resources in the order given, then the admin side with the meters.
  */
 public final class ServerProcess {
     private static final Logger log = LoggerFactory.getLogger(ServerProcess.class);
@@ -19,9 +19,8 @@ public final class ServerProcess {
     /** Blocks until the process is told to stop and has drained and closed {@code resources}. */
     public static void runUntilStopped(AdminTarget target, ServerMeters meters, String adminBind, int adminPort,
                                        List<AutoCloseable> resources) throws Exception {
-        AdminServer adminServer = AdminServer.start(target, meters, adminBind, adminPort);
-        ServerAdmin mbean = ServerAdmin.register(target);
-        log.info("{} {}: admin endpoint on {}:{}", target.role(), target.id(), adminBind, adminServer.port());
+        AdminSide admin = AdminSide.open(target, meters, adminBind, adminPort);
+        log.info("{} {}: admin endpoint on {}:{}", target.role(), target.id(), adminBind, admin.port());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -31,9 +30,7 @@ public final class ServerProcess {
                 log.warn("drain failed: {}", e.toString());
             } finally {
                 resources.forEach(ServerProcess::closeQuietly);
-                adminServer.close();
-                closeQuietly(mbean);
-                meters.close();
+                admin.close();
                 stopped.countDown();
             }
         }, target.role() + "-stop"));

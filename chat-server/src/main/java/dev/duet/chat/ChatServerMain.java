@@ -85,7 +85,7 @@ public final class ChatServerMain implements Callable<Integer> {
                 .adminPort(adminPort).build();
         CuratorFramework curator = CuratorFrameworkFactory.newClient(zookeeper, new ExponentialBackoffRetry(200, 10));
         curator.start();
-        ServerMeters meters = new ServerMeters();
+        ServerMeters meters = new ServerMeters(id);
         ChatServer server = ChatServer.start(config, hbase, curator, meters.registry(), Duration.ofMinutes(2));
         ServerProcess.runUntilStopped(new ChatServerAdmin(server, drainTimeout), meters, adminBind, adminPort,
                 List.of(server, curator));

@@ -1,8 +1,7 @@
 package dev.duet.launcher;
 
-import dev.duet.admin.AdminServer;
+import dev.duet.admin.AdminSide;
 import dev.duet.admin.AdminTarget;
-import dev.duet.admin.ServerAdmin;
 import dev.duet.admin.ServerMeters;
 import dev.duet.chat.ChatServer;
 import dev.duet.chat.ChatServerAdmin;
@@ -29,6 +28,9 @@ import java.util.Map;
  * The whole system in this process: the in-process HBase with its ZooKeeper, N chat servers, one presenter on TLS with
  * a self-signed certificate. Everything it keeps — HBase data, the token keys, the certificate — lives under one data
  * directory, so a second start on the same directory finds the old messages, and tokens and certificate still work.
+ *
+ * <p>Each server has its own meters and admin side (endpoint on a free loopback port, MBean), as it would in a process
+ * of its own; they close when the server does.
  */
 public final class LocalCluster implements AutoCloseable {
     private final Path data;
@@ -38,9 +40,7 @@ public final class LocalCluster implements AutoCloseable {
     private final Presenter presenter;
     private final TokenKeys keys;
     private final SelfSignedCertificate certificate;
-    private final ServerMeters meters = new ServerMeters();
-    private final Map<String, AdminServer> adminServers = new LinkedHashMap<>();
-    private final List<ServerAdmin> mbeans = new ArrayList<>();
+    private final Map<String, AdminSide> admins = new LinkedHashMap<>();
 
     /** Ports: 0 picks free ones; the chat servers' mux ports are {@code firstMuxPort + i} unless that is 0. */
     public record Settings(Path data, int chatServers, int presenterPort, int zookeeperPort, int firstMuxPort) {
@@ -64,10 +64,17 @@ public final class LocalCluster implements AutoCloseable {
         for (int i = 1; i <= settings.chatServers(); i++) {
             startChatServer("chat-" + i, settings.firstMuxPort() == 0 ? 0 : settings.firstMuxPort() + i - 1);
         }
-        this.presenter = Presenter.start(PresenterConfig.builder("presenter-1", certificate.certificate(),
-                        certificate.privateKey(), keys)
-                .bindAddress("127.0.0.1").port(settings.presenterPort()).build(), zookeeper, meters.registry());
-        admin(new PresenterAdmin(presenter, Duration.ofSeconds(30)));
+        ServerMeters presenterMeters = new ServerMeters("presenter-1");
+        try {
+            this.presenter = Presenter.start(PresenterConfig.builder("presenter-1", certificate.certificate(),
+                            certificate.privateKey(), keys)
+                    .bindAddress("127.0.0.1").port(settings.presenterPort()).build(), zookeeper,
+                    presenterMeters.registry());
+        } catch (Exception e) {
+            presenterMeters.close();
+            throw e;
+        }
+        admin(new PresenterAdmin(presenter, Duration.ofSeconds(30)), presenterMeters);
         presenter.ring().awaitRing(ring -> ring.members().size() == settings.chatServers(), Duration.ofSeconds(30));
     }
 
@@ -88,24 +95,29 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     public ChatServer startChatServer(String id, int muxPort) throws Exception {
-        ChatServer server = ChatServer.start(ChatServerConfig.builder(id, keys).bindAddress("127.0.0.1")
-                        .muxPort(muxPort).build(), hbase.clientConfiguration(), zookeeper, meters.registry(),
-                Duration.ofMinutes(1));
+        ServerMeters meters = new ServerMeters(id);
+        ChatServer server;
+        try {
+            server = ChatServer.start(ChatServerConfig.builder(id, keys).bindAddress("127.0.0.1").muxPort(muxPort)
+                    .build(), hbase.clientConfiguration(), zookeeper, meters.registry(), Duration.ofMinutes(1));
+        } catch (Exception e) {
+            meters.close();
+            throw e;
+        }
         chatServers.add(server);
-        admin(new ChatServerAdmin(server, Duration.ofSeconds(30)));
+        admin(new ChatServerAdmin(server, Duration.ofSeconds(30)), meters);
         return server;
     }
 
-    /** An admin endpoint (loopback, a free port) and an MBean for one server. */
-    private void admin(AdminTarget target) throws Exception {
-        adminServers.put(target.id(), AdminServer.start(target, meters, "127.0.0.1", 0));
-        mbeans.add(ServerAdmin.register(target));
+    /** The admin side of one server, on a free loopback port: it owns {@code meters} from now on. */
+    private void admin(AdminTarget target, ServerMeters meters) throws Exception {
+        admins.put(target.id(), AdminSide.open(target, meters, "127.0.0.1", 0));
     }
 
     /** Admin endpoint ports by server id. */
     public Map<String, Integer> adminPorts() {
         Map<String, Integer> ports = new LinkedHashMap<>();
-        adminServers.forEach((id, server) -> ports.put(id, server.port()));
+        admins.forEach((id, admin) -> ports.put(id, admin.port()));
         return ports;
     }
 
@@ -113,6 +125,7 @@ public final class LocalCluster implements AutoCloseable {
     public void kill(ChatServer server) {
         chatServers.remove(server);
         server.close();
+        admins.remove(server.id()).close();
     }
 
     public List<ChatServer> chatServers() {
@@ -150,11 +163,7 @@ public final class LocalCluster implements AutoCloseable {
                 server.close();
             }
         }
-        adminServers.values().forEach(AdminServer::close);
-        for (ServerAdmin mbean : mbeans) {
-            mbean.close();
-        }
-        meters.close();
+        admins.values().forEach(AdminSide::close);
         zookeeper.close();
         if (ownsHBase) {
             hbase.close();

@@ -21,9 +21,11 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.rmi.registry.LocateRegistry;
 import java.time.Duration;
+import java.util.Map;
 
 import static dev.duet.chat.testing.ChatCluster.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The admin HTTP endpoints and the JMX MBeans of a running presenter and chat servers. */
@@ -66,9 +68,8 @@ class AdminEndpointTest {
         assertTrue(weight.find(), status);
         int value = Integer.parseInt(weight.group(1));
         assertTrue(value >= 1 && value <= 255, "a serving presenter's weight is 1-255, not " + value);
-        String metrics = get("presenter-1", "/metrics").body();
-        assertTrue(metrics.contains("duet_presenter_connections"), "Prometheus text has the presenter's meters");
-        assertTrue(metrics.contains("duet_chat_sessions"), "and the chat servers' (one registry per process here)");
+        assertTrue(get("presenter-1", "/metrics").body().contains("duet_presenter_connections"),
+                "Prometheus text has the presenter's meters");
         assertEquals(404, get("presenter-1", "/nothing").statusCode());
 
         assertEquals(202, post("chat-2", "/drain").statusCode());
@@ -77,6 +78,33 @@ class AdminEndpointTest {
         assertTrue(waitFor(() -> cluster.presenter().ring().ring().member("chat-2").isEmpty()),
                 "a draining chat server leaves the ring");
         assertEquals(200, get("chat-1", "/ready").statusCode());
+    }
+
+    @Test
+    void eachEndpointShowsItsOwnServersMetersAndTheJvms() throws Exception {
+        cluster = LocalCluster.startOn(SharedHBase.get(), new LocalCluster.Settings(data, 2, 0, 0, 0));
+        System.gc();
+        Map<String, String> foreignPrefix = Map.of("presenter-1", "duet_chat_", "chat-1", "duet_presenter_",
+                "chat-2", "duet_presenter_");
+        String bucket = "_latency_seconds_bucket{le=\"0.001\"}";
+        Map<String, String> latency = Map.of("presenter-1", "duet_presenter_routing" + bucket,
+                "chat-1", "duet_chat_append" + bucket, "chat-2", "duet_chat_append" + bucket);
+        for (String id : cluster.adminPorts().keySet()) {
+            assertTrue(waitFor(() -> metrics(id).contains("jvm_gc_pause_seconds")), id + " has the GC pauses");
+            String metrics = metrics(id);
+            assertTrue(metrics.contains("jvm_memory_used_bytes"), id + " has the JVM's memory");
+            assertTrue(metrics.contains("netty_allocator_memory_used"), id + " has Netty's allocator");
+            assertTrue(metrics.contains(latency.get(id)), id + " has its latency histogram:\n" + metrics);
+            assertFalse(metrics.contains(foreignPrefix.get(id)), id + " has only its own server's meters:\n" + metrics);
+        }
+    }
+
+    private String metrics(String id) {
+        try {
+            return get(id, "/metrics").body();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
@@ -98,6 +126,8 @@ class AdminEndpointTest {
             assertTrue(((String) jmx.getAttribute(presenter, "Status")).contains("\"connections\":0"));
             assertTrue(jmx.queryNames(new ObjectName("dev.duet:*"), null).size() > 2,
                     "the admin MBeans and the meters are in the dev.duet domain");
+            ObjectName connections = new ObjectName("dev.duet:name=duetPresenterConnections.server.presenter-1,*");
+            assertEquals(1, jmx.queryNames(connections, null).size(), "a meter's MBean names its server");
             jmx.invoke(presenter, "drain", new Object[0], new String[0]);
             assertEquals(true, jmx.getAttribute(presenter, "Draining"));
             assertEquals(false, jmx.getAttribute(presenter, "Ready"));

@@ -4,9 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.duet.protocol.logging.RateLimitedLog;
 import dev.duet.protocol.mux.StreamChannel;
 
 import java.io.IOException;
@@ -15,10 +15,11 @@ import java.io.IOException;
  * The client side of one relayed client, installed once the route is settled and every protocol handler is gone:
  * the client's decrypted bytes go to its stream unparsed and uncopied (the stream slices them into DATA frames).
  * When the stream's window or the mux connection is full, the client stops being read; the client leaving closes
- * the stream, and an idle client is closed.
+ * the stream, and an idle client is closed. A client failing is logged through a {@link RateLimitedLog}, since all of
+ * them may fail at once.
  */
 final class ClientRelay extends ChannelInboundHandlerAdapter {
-    private static final Logger log = LoggerFactory.getLogger(ClientRelay.class);
+    private static final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(ClientRelay.class));
 
     private final StreamChannel stream;
     private final StreamRelay streamSide;
@@ -72,7 +73,7 @@ final class ClientRelay extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!(cause instanceof IOException)) {
-            log.info("closing client {}: {}", ctx.channel().remoteAddress(), cause.toString());
+            log.info("client_error", "closing client {}: {}", ctx.channel().remoteAddress(), cause.toString());
         }
         ctx.close();
     }

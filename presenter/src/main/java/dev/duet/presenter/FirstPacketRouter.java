@@ -1,6 +1,7 @@
 package dev.duet.presenter;
 
 import dev.duet.protocol.auth.TokenRejectedException;
+import dev.duet.protocol.logging.RateLimitedLog;
 import dev.duet.protocol.mux.StreamChannel;
 import dev.duet.protocol.mux.StreamResetEvent;
 import dev.duet.ring.HashRing;
@@ -17,7 +18,6 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.ScheduledFuture;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLSession;
@@ -35,14 +35,18 @@ import java.util.concurrent.TimeUnit;
  * <p>A {@code RESET(NOT_OWNER)} before the answer (the chat server's ring view differs from ours) reopens the
  * stream on the owner it names, and an {@code OVERLOAD} on the owner we see now, up to
  * {@link PresenterConfig#routeAttempts()} attempts. Any other failure closes the client, which reconnects.
+ *
+ * <p>Every failure here can happen to every client at once (a chat server or the ring down), so each is counted in
+ * a meter and logged through a {@link RateLimitedLog}: one line per kind of failure per 10 s.
  */
 final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
-    private static final Logger log = LoggerFactory.getLogger(FirstPacketRouter.class);
+    private static final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(FirstPacketRouter.class));
 
     private final Routing routing;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> authTimer;
     private FirstFrame first;
+    private long firstFrameNanos;
     private TokenClaims claims;
     private int attempts;
 
@@ -74,7 +78,8 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
                 routing.metrics().handshake(resumed());
             } else {
                 routing.metrics().handshakeFailed(handshake.cause().getClass().getSimpleName());
-                log.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), handshake.cause().toString());
+                log.debug("handshake_failed", "TLS handshake with {} failed: {}", ctx.channel().remoteAddress(),
+                        handshake.cause().toString());
                 ctx.close();
             }
         }
@@ -98,13 +103,14 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
             return;
         }
         first = frame;
+        firstFrameNanos = System.nanoTime();
         authTimer.cancel(false);
         ctx.channel().config().setAutoRead(false);
         try {
             claims = routing.verifier().verify(frame.request().getToken());
         } catch (TokenRejectedException e) {
             routing.metrics().authFailed(e.reason().name().toLowerCase());
-            log.debug("refusing {}: {}", ctx.channel().remoteAddress(), e.getMessage());
+            log.debug("token_refused", "refusing {}: {}", ctx.channel().remoteAddress(), e.getMessage());
             ctx.close();
             return;
         }
@@ -120,7 +126,7 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
         }
         if (owner == null) {
             routing.metrics().routed("no_chat_server");
-            log.warn("no chat server on the ring for {}; closing the client", claims.getCoupleId());
+            log.warn("no_chat_server", "no chat server on the ring for {}; closing the client", claims.getCoupleId());
             ctx.close();
             return;
         }
@@ -135,7 +141,8 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
         routing.pools().pool(owner).openStream(open, relay, ctx.executor()).addListener(opened -> {
             if (!opened.isSuccess()) {
                 routing.metrics().routed("chat_server_unavailable");
-                log.info("cannot open a stream to {}: {}", target.id(), opened.cause().getMessage());
+                log.info("open_stream:" + target.id(), "cannot open a stream to {}: {}", target.id(),
+                        opened.cause().getMessage());
                 ctx.close();
             }
         });
@@ -154,6 +161,7 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
                 return;
             }
             routing.metrics().routed("relaying");
+            routing.metrics().routeSettled(System.nanoTime() - firstFrameNanos);
             ctx.pipeline().addAfter(ctx.name(), "relay", new ClientRelay((StreamChannel) stream, relay,
                     routing.metrics()));
             relay.startRelaying();
@@ -195,7 +203,7 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
             routing.metrics().authFailed("bad_first_frame");
         }
         if (!(cause instanceof IOException)) {
-            log.debug("closing {}: {}", ctx.channel().remoteAddress(), cause.toString());
+            log.debug("client_error", "closing {}: {}", ctx.channel().remoteAddress(), cause.toString());
         }
         ctx.close();
     }

@@ -9,6 +9,8 @@ import dev.duet.protocol.mux.StreamChannel;
 import dev.duet.ring.Member;
 import dev.duet.thrift.mux.GoAway;
 import dev.duet.thrift.mux.Open;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -33,6 +35,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A fixed number of long-lived mux connections to one chat server, shared by every client routed there. Streams go to
  * the ready connection with the fewest streams. A slot whose connection is lost (or that received {@code GOAWAY})
  * connects again with jittered exponential backoff, until the pool is closed.
+ *
+ * <p>The pool's gauge {@code duet.presenter.mux.connections{chat_server}} (connections up) lives as long as the pool:
+ * closing the pool removes it from the registry.
  */
 final class MuxPool {
     private static final Logger log = LoggerFactory.getLogger(MuxPool.class);
@@ -46,6 +51,8 @@ final class MuxPool {
     private static final long READY_WAIT_MILLIS = 5_000;
 
     private final AtomicInteger connected = new AtomicInteger();
+    private final MeterRegistry registry;
+    private final Gauge connectedGauge;
     private final Queue<PendingOpen> waiting = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
 
@@ -151,10 +158,13 @@ final class MuxPool {
         }
     }
 
-    MuxPool(Member member, Bootstrap bootstrap, MuxSettings settings, int size) {
+    MuxPool(Member member, Bootstrap bootstrap, MuxSettings settings, int size, MeterRegistry registry) {
         this.member = member;
         this.bootstrap = bootstrap.clone().option(ChannelOption.TCP_NODELAY, true);
         this.settings = settings;
+        this.registry = registry;
+        this.connectedGauge = Gauge.builder("duet.presenter.mux.connections", connected, AtomicInteger::get)
+                .tag("chat_server", member.id()).register(registry);
         this.slots = new Slot[size];
         for (int i = 0; i < size; i++) {
             slots[i] = new Slot();
@@ -247,6 +257,7 @@ final class MuxPool {
     /** Closes every connection, which closes their streams and so the clients relayed over them. */
     void close() {
         closed = true;
+        registry.remove(connectedGauge);
         for (PendingOpen pending; (pending = waiting.poll()) != null; ) {
             pending.result().tryFailure(new IllegalStateException("the pool to " + member.id() + " is closed"));
         }

@@ -1,13 +1,10 @@
 package dev.duet.presenter;
 
 import dev.duet.protocol.auth.TokenVerifier;
-import dev.duet.protocol.client.ClientFrames;
-import dev.duet.protocol.mux.MuxSettings;
 import dev.duet.protocol.transport.NettyTransport;
 import dev.duet.ring.HashRing;
 import dev.duet.ring.Member;
 import dev.duet.ring.RingMembership;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -29,8 +26,6 @@ import java.io.Closeable;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,8 +36,9 @@ import java.util.concurrent.TimeUnit;
  * owner answered, the last two are replaced by a {@link ClientRelay} and the presenter no longer parses anything.
  *
  * <h3>Ring changes</h3>
- * A chat server that leaves the ring has its pool closed: its clients' streams close, the clients are closed and
- * reconnect, and route to the new owner. (Reopening their streams on the new owner without a reconnect is not built.)
+ * A chat server that leaves the ring has its pool closed, and its meters removed: its clients' streams close, the
+ * clients are closed and reconnect, and route to the new owner. (Reopening their streams on the new owner without a
+ * reconnect is not built.)
  *
  * <h3>Drain</h3>
  * {@link #drain} stops accepting, tells the chat servers ({@code GOAWAY}) no new streams will come, and waits for the
@@ -60,7 +56,6 @@ public final class Presenter implements Closeable {
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final MuxPools pools;
-    private final Set<String> gaugedMembers = ConcurrentHashMap.newKeySet();
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private Channel listener;
     private volatile boolean draining;
@@ -75,10 +70,8 @@ public final class Presenter implements Closeable {
         NettyTransport transport = NettyTransport.best();
         this.acceptors = transport.newGroup(1, new DefaultThreadFactory("duet-presenter-accept"));
         this.workers = transport.newGroup(config.ioThreads(), new DefaultThreadFactory("duet-presenter-io"));
-        MuxSettings mux = new MuxSettings(config.id(), MuxSettings.DEFAULT_STREAM_WINDOW,
-                MuxSettings.DEFAULT_CONNECTION_WINDOW, ClientFrames.DEFAULT_MAX_FRAME_SIZE + 16 * 1024);
-        this.pools = new MuxPools(new Bootstrap().group(workers).channel(transport.clientChannel()), mux,
-                config.poolSize());
+        this.pools = new MuxPools(new Bootstrap().group(workers).channel(transport.clientChannel()),
+                config.muxSettings(), config.poolSize(), registry);
         registry.gauge("duet.presenter.ring.epoch", ring, RingMembership::epoch);
         registry.gauge("duet.presenter.draining", this, presenter -> presenter.draining ? 1 : 0);
     }
@@ -110,10 +103,6 @@ public final class Presenter implements Closeable {
         pools.retainMembersOf(current);
         for (Member member : current.members().values()) {
             pools.pool(member);
-            if (gaugedMembers.add(member.id())) {
-                Gauge.builder("duet.presenter.mux.connections", this, p -> p.muxConnections(member.id()))
-                        .tag("chat_server", member.id()).register(metrics.registry());
-            }
         }
     }
 

@@ -2,6 +2,8 @@ package dev.duet.presenter;
 
 import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.client.ClientFrames;
+import dev.duet.protocol.mux.MuxFrames;
+import dev.duet.protocol.mux.MuxSettings;
 import dev.duet.ring.HashRing;
 
 import java.nio.file.Path;
@@ -13,7 +15,8 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
                               TokenKeys tokenKeys, String ringPath, int virtualNodes, int poolSize,
                               Duration authTimeout, Duration idleTimeout, int maxFirstFrameSize, int maxConnections,
                               int maxConnectionsPerAddress, int handshakesPerSecond, int routeAttempts,
-                              int ioThreads, String ticketKeysPath, Duration ticketKeyRotation) {
+                              int ioThreads, String ticketKeysPath, Duration ticketKeyRotation,
+                              int muxStreamWindow, int muxConnectionWindow, int muxMaxFrameSize) {
 
     public PresenterConfig {
         Objects.requireNonNull(id, "id");
@@ -29,6 +32,11 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
 
     public static Builder builder(String id, Path certificateChain, Path privateKey, TokenKeys tokenKeys) {
         return new Builder(id, certificateChain, privateKey, tokenKeys);
+    }
+
+    /** What this presenter announces on its mux connections: the windows it grants and the largest frame it takes. */
+    public MuxSettings muxSettings() {
+        return new MuxSettings(id, muxStreamWindow, muxConnectionWindow, muxMaxFrameSize);
     }
 
     /** Defaults for everything but the id, the TLS files and the token keys. */
@@ -52,6 +60,9 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
         private int ioThreads = 0;
         private String ticketKeysPath = "/duet/tls/ticket-keys";
         private Duration ticketKeyRotation = Duration.ofHours(12);
+        private int muxStreamWindow = MuxSettings.DEFAULT_STREAM_WINDOW;
+        private int muxConnectionWindow = MuxSettings.DEFAULT_CONNECTION_WINDOW;
+        private int muxMaxFrameSize = MuxFrames.DEFAULT_MAX_FRAME_SIZE;
 
         private Builder(String id, Path certificateChain, Path privateKey, TokenKeys tokenKeys) {
             this.id = id;
@@ -128,11 +139,24 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
             return this;
         }
 
+        /** The receive windows announced to chat servers, per stream and per connection, in bytes. */
+        public Builder muxWindows(int stream, int connection) {
+            muxStreamWindow = stream;
+            muxConnectionWindow = connection;
+            return this;
+        }
+
+        /** The largest mux frame accepted from a chat server, in bytes. */
+        public Builder muxMaxFrameSize(int value) {
+            muxMaxFrameSize = value;
+            return this;
+        }
+
         public PresenterConfig build() {
             return new PresenterConfig(id, bindAddress, port, certificateChain, privateKey, tokenKeys, ringPath,
                     virtualNodes, poolSize, authTimeout, idleTimeout, maxFirstFrameSize, maxConnections,
                     maxConnectionsPerAddress, handshakesPerSecond, routeAttempts, ioThreads, ticketKeysPath,
-                    ticketKeyRotation);
+                    ticketKeyRotation, muxStreamWindow, muxConnectionWindow, muxMaxFrameSize);
         }
     }
 }

@@ -100,7 +100,7 @@ public final class PresenterMain implements Callable<Integer> {
                 .handshakesPerSecond(handshakesPerSecond).ticketKeys(ticketKeysPath, ticketKeyRotation).build();
         CuratorFramework curator = CuratorFrameworkFactory.newClient(zookeeper, new ExponentialBackoffRetry(200, 10));
         curator.start();
-        ServerMeters meters = new ServerMeters();
+        ServerMeters meters = new ServerMeters(id);
         Presenter presenter = Presenter.start(presenterConfig, curator, meters.registry());
         ServerProcess.runUntilStopped(new PresenterAdmin(presenter, drainTimeout), meters, adminBind, adminPort,
                 List.of(presenter, curator));

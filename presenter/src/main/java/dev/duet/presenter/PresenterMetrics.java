@@ -1,8 +1,11 @@
 package dev.duet.presenter;
 
+import dev.duet.admin.LatencyBuckets;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The presenter's meters; docs/operations.md lists them. */
@@ -12,6 +15,7 @@ final class PresenterMetrics {
     private final AtomicInteger streams = new AtomicInteger();
     private final Counter bytesFromClients;
     private final Counter bytesToClients;
+    private final Timer routingLatency;
 
     PresenterMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -19,10 +23,9 @@ final class PresenterMetrics {
         registry.gauge("duet.presenter.streams", streams);
         bytesFromClients = registry.counter("duet.presenter.bytes", "direction", "from_clients");
         bytesToClients = registry.counter("duet.presenter.bytes", "direction", "to_clients");
-    }
-
-    MeterRegistry registry() {
-        return registry;
+        routingLatency = LatencyBuckets.timer("duet.presenter.routing.latency")
+                .description("time from a client's first frame to its chat server's answer, retries included")
+                .register(registry);
     }
 
     int connections() {
@@ -67,6 +70,11 @@ final class PresenterMetrics {
 
     void routed(String result) {
         registry.counter("duet.presenter.routing", "result", result).increment();
+    }
+
+    /** A client's route settled {@code nanos} after its first frame arrived. */
+    void routeSettled(long nanos) {
+        routingLatency.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     void fromClient(int bytes) {

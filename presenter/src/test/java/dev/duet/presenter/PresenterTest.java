@@ -100,6 +100,8 @@ class PresenterTest {
             assertEquals(sent.getSeq(), ((ClientEvents.messageReceived_args) push.body()).getMessage().getSeq());
         }
         assertEquals(4, presenter.streams());
+        assertEquals(4, registries.get(presenter).timer("duet.presenter.routing.latency").count(),
+                "every settled route is timed");
     }
 
     @Test
@@ -218,10 +220,16 @@ class PresenterTest {
         TestChatClient survivor = connect(presenter);
         survivor.authenticate(cluster.token("carol", onB, "dave"), 0);
 
+        SimpleMeterRegistry registry = registries.get(presenter);
+        assertTrue(waitFor(() -> registry.find("duet.presenter.mux.connections").tag("chat_server", "chat-a")
+                .gauge() != null), "a gauge per chat server on the ring");
         cluster.stop(a);
         assertTrue(victim.awaitClosed(30), "the client of the dead chat server is closed, to reconnect");
         assertEquals(1, survivor.send("m-1", "unaffected").getSeq());
         awaitRing(presenter, 1);
+        assertTrue(waitFor(() -> registry.find("duet.presenter.mux.connections").tag("chat_server", "chat-a")
+                .gauge() == null), "the gauge of a chat server that left the ring is removed");
+        assertEquals(1, registry.find("duet.presenter.mux.connections").tag("chat_server", "chat-b").gauges().size());
         TestChatClient reconnected = connect(presenter);
         assertEquals(onA, reconnected.authenticate(cluster.token("ann", onA, "bob"), 0).getCoupleId());
     }

@@ -1,5 +1,6 @@
 package dev.duet.chat.service;
 
+import dev.duet.admin.LatencyBuckets;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -18,9 +19,8 @@ public final class ChatMetrics {
     public ChatMetrics(MeterRegistry registry) {
         this.registry = registry;
         registry.gauge("duet.chat.sessions", sessions);
-        this.appendLatency = Timer.builder("duet.chat.append.latency")
+        this.appendLatency = LatencyBuckets.timer("duet.chat.append.latency")
                 .description("time from a sendMessage to HBase accepting it")
-                .publishPercentiles(0.5, 0.99)
                 .register(registry);
         this.messagesStored = registry.counter("duet.chat.messages.stored");
         this.duplicates = registry.counter("duet.chat.messages.duplicate");
