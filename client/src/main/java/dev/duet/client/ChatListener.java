@@ -20,4 +20,8 @@ public interface ChatListener {
     /** The connection is up and authenticated again after a reconnect. */
     default void reconnected() {
     }
+
+    /** The session moved to {@code state}. */
+    default void stateChanged(ConnectionState state) {
+    }
 }

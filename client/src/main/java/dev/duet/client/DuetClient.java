@@ -33,6 +33,11 @@ import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLException;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -43,9 +48,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A Duet chat client. It connects over TLS, authenticates, and keeps the session up: when the connection drops it
- * reconnects with jittered exponential backoff and authenticates again with the highest seq it has seen, so the server
- * sends what it missed. {@link #send} never loses or duplicates a message: each carries a client message id, and an
- * unacknowledged send is sent again (same id) after a reconnect or when storage asked for a retry.
+ * reconnects with jittered exponential backoff, to the next presenter address, and authenticates again with the
+ * highest seq up to which it has received every message, so the server sends what it missed.
+ *
+ * <h3>Delivery</h3>
+ * {@link ChatListener#messageReceived} sees every message of the couple once, in seq order, this device's own included
+ * (the server echoes them). A seq already seen is dropped; a push that would skip one ends the connection, and the
+ * reconnect resumes from the last seq without a gap.
+ *
+ * <h3>Sends</h3>
+ * {@link #send} never loses or duplicates a message: each carries a client message id, and an unacknowledged send is
+ * sent again (same id) after a reconnect, after its call timed out, or when storage asked for a retry — until it is
+ * acknowledged, refused for good, cancelled (cancel the returned future), or the client is closed.
  *
  * <p>Uses plain NIO and the JDK's or BoringSSL's TLS, whichever is present: no native transport is required.
  */
@@ -62,17 +76,28 @@ public final class DuetClient implements AutoCloseable {
     private final Map<String, PendingSend> sends = new ConcurrentHashMap<>();
     private volatile Channel channel;
     private volatile CompletableFuture<AuthResponse> session = new CompletableFuture<>();
-    private volatile long lastSeenSeq;
+    private volatile long contiguousSeq;
+    private volatile ConnectionState state = ConnectionState.CONNECTING;
     private volatile boolean closed;
     private long backoffMillis = 100;
+    private int attempts;
 
     private record PendingSend(String clientMsgId, String body, CompletableFuture<SendResult> result) {
+    }
+
+    /** A call's reply did not come within the call timeout; the connection may still be fine. */
+    private static final class CallTimeoutException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        CallTimeoutException(String method) {
+            super(method + " timed out");
+        }
     }
 
     private DuetClient(ClientOptions options, ChatListener listener) throws SSLException {
         this.options = options;
         this.listener = listener;
-        this.lastSeenSeq = options.lastSeenSeq();
+        this.contiguousSeq = options.lastSeenSeq();
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("duet-client", true),
                 NioIoHandler.newFactory());
         SslContextBuilder builder = SslContextBuilder.forClient().protocols("TLSv1.3", "TLSv1.2");
@@ -102,31 +127,66 @@ public final class DuetClient implements AutoCloseable {
         return session.getNow(null);
     }
 
-    /** Highest message seq this client has seen (received, or acknowledged to it). */
+    /** Highest seq up to which this device has received every message of the couple. */
     public long lastSeenSeq() {
-        return lastSeenSeq;
+        return contiguousSeq;
+    }
+
+    /** Where the session stands now. */
+    public ConnectionState state() {
+        return state;
+    }
+
+    private void setState(ConnectionState next) {
+        if (state != next && state != ConnectionState.CLOSED) {
+            state = next;
+            listener.stateChanged(next);
+        }
     }
 
     private void connectNow() {
+        if (closed) {
+            return;
+        }
+        InetSocketAddress target;
+        try {
+            target = nextAddress();
+        } catch (UnknownHostException e) {
+            reconnectLater("cannot resolve " + e.getMessage());
+            return;
+        }
+        String host = target.getHostString();
         new Bootstrap().group(group).channel(NioSocketChannel.class).handler(new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
                 if (tls != null) {
-                    ch.pipeline().addLast(tls.newHandler(ch.alloc(), options.host(), options.port()));
+                    ch.pipeline().addLast(tls.newHandler(ch.alloc(), host, target.getPort()));
                 }
                 ch.pipeline().addLast(new ClientFrameDecoder(), new ClientFrameEncoder(),
                         new ThriftMessageCodec(CATALOG), new Receiver());
             }
-        }).connect(options.host(), options.port()).addListener(connected -> {
+        }).connect(target).addListener(connected -> {
             if (!connected.isSuccess()) {
-                reconnectLater("cannot connect: " + connected.cause().getMessage());
+                reconnectLater("cannot connect to " + target + ": " + connected.cause().getMessage());
             }
         });
     }
 
+    /** The next of every address of every presenter, in turn: one attempt after another goes round them all. */
+    private InetSocketAddress nextAddress() throws UnknownHostException {
+        List<InetSocketAddress> all = new ArrayList<>();
+        for (InetSocketAddress presenter : options.presenters()) {
+            for (InetAddress address : InetAddress.getAllByName(presenter.getHostString())) {
+                all.add(new InetSocketAddress(InetAddress.getByAddress(presenter.getHostString(),
+                        address.getAddress()), presenter.getPort()));
+            }
+        }
+        return all.get(Math.floorMod(attempts++, all.size()));
+    }
+
     private void authenticate(Channel ch) {
         channel = ch;
-        call(ch, "authenticate", new ChatService.authenticate_args(new AuthRequest(options.token(), lastSeenSeq)))
+        call(ch, "authenticate", new ChatService.authenticate_args(new AuthRequest(options.token(), contiguousSeq)))
                 .whenComplete((reply, failure) -> {
                     AuthResponse auth;
                     try {
@@ -136,6 +196,7 @@ public final class DuetClient implements AutoCloseable {
                         auth = success(reply);
                     } catch (ChatError refused) {
                         if (refused.getCode() == ErrorCode.AUTH_FAILED) {
+                            setState(ConnectionState.AUTH_FAILED);
                             closed = true;
                             session.completeExceptionally(refused);
                             ch.close();
@@ -148,6 +209,9 @@ public final class DuetClient implements AutoCloseable {
                         return;
                     }
                     backoffMillis = 100;
+                    // Claiming more than exists ("only new messages") means: everything up to the last seq.
+                    contiguousSeq = Math.min(contiguousSeq, auth.getLastSeq());
+                    setState(ConnectionState.CONNECTED);
                     boolean again = session.isDone();
                     if (again) {
                         session = CompletableFuture.completedFuture(auth);
@@ -173,7 +237,15 @@ public final class DuetClient implements AutoCloseable {
 
     /** Sends a message; completes once it is durable on the server, however many reconnects that takes. */
     public CompletableFuture<SendResult> send(String body) {
-        PendingSend send = new PendingSend(UUID.randomUUID().toString(), body, new CompletableFuture<>());
+        return send(UUID.randomUUID().toString(), body);
+    }
+
+    /**
+     * Sends a message under the app's own idempotency key: ids are unique per sender (all of one person's devices);
+     * the same id with another body is refused ({@code BAD_REQUEST}).
+     */
+    public CompletableFuture<SendResult> send(String clientMsgId, String body) {
+        PendingSend send = new PendingSend(clientMsgId, body, new CompletableFuture<>());
         sends.put(send.clientMsgId(), send);
         send.result().whenComplete((result, failure) -> sends.remove(send.clientMsgId()));
         trySend(send);
@@ -185,14 +257,21 @@ public final class DuetClient implements AutoCloseable {
         if (ch == null || !ch.isActive() || !session.isDone() || session.isCompletedExceptionally()) {
             return;
         }
+        if (send.result().isDone()) {
+            return;
+        }
         call(ch, "sendMessage", new ChatService.sendMessage_args(send.clientMsgId(), send.body()))
                 .whenComplete((reply, failure) -> {
                     if (failure != null) {
+                        if (failure instanceof CallTimeoutException && ch.isActive()) {
+                            // The server may still store it: the same id again is answered with the same seq.
+                            trySend(send);
+                        }
+                        // On a lost connection the reconnect sends it again.
                         return;
                     }
                     try {
                         SendResult result = success(reply);
-                        lastSeenSeq = Math.max(lastSeenSeq, result.getSeq());
                         send.result().complete(result);
                     } catch (ChatError error) {
                         if (error.getCode() == ErrorCode.UNAVAILABLE || error.getCode() == ErrorCode.OVERLOAD) {
@@ -243,7 +322,7 @@ public final class DuetClient implements AutoCloseable {
                 reply.completeExceptionally(written.cause());
             }
         });
-        group.schedule(() -> reply.completeExceptionally(new IOException(method + " timed out")),
+        group.schedule(() -> reply.completeExceptionally(new CallTimeoutException(method)),
                 options.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
         return reply;
     }
@@ -290,8 +369,14 @@ public final class DuetClient implements AutoCloseable {
             }
             Object args = message.body();
             if (args instanceof ClientEvents.messageReceived_args received) {
-                lastSeenSeq = Math.max(lastSeenSeq, received.getMessage().getSeq());
-                listener.messageReceived(received.getMessage());
+                long seq = received.getMessage().getSeq();
+                if (seq == contiguousSeq + 1) {
+                    contiguousSeq = seq;
+                    listener.messageReceived(received.getMessage());
+                } else if (seq > contiguousSeq + 1) {
+                    log.warn("push of seq {} after {}: reconnecting to resume without a gap", seq, contiguousSeq);
+                    ctx.close();
+                }
             } else if (args instanceof ClientEvents.partnerTyping_args typing) {
                 listener.partnerTyping(typing.getUserId(), typing.isTyping());
             } else if (args instanceof ClientEvents.readMarkUpdated_args mark) {
@@ -304,6 +389,9 @@ public final class DuetClient implements AutoCloseable {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             calls.values().forEach(call -> call.completeExceptionally(new IOException("connection lost")));
+            if (!closed) {
+                setState(ConnectionState.RECONNECTING);
+            }
             reconnectLater("connection lost");
         }
 
@@ -316,6 +404,7 @@ public final class DuetClient implements AutoCloseable {
 
     @Override
     public void close() {
+        setState(ConnectionState.CLOSED);
         closed = true;
         Channel ch = channel;
         if (ch != null) {
