@@ -1,29 +1,39 @@
 package dev.duet.chat;
 
-import dev.duet.protocol.auth.TokenKeys;
-import dev.duet.protocol.config.Settings;
-import dev.duet.protocol.config.YamlDefaults;
 import dev.duet.admin.ServerMeters;
 import dev.duet.admin.ServerProcess;
+import dev.duet.chat.service.ChatLimits;
+import dev.duet.chat.store.StoreSettings;
+import dev.duet.protocol.auth.TokenKeys;
+import dev.duet.protocol.client.ClientFrames;
+import dev.duet.protocol.config.MuxWindowOptions;
+import dev.duet.protocol.config.ServerCommandLine;
+import dev.duet.protocol.config.Settings;
+import dev.duet.protocol.config.ZooKeeperOptions;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hbase.HBaseConfiguration;
 import org.apache.hadoop.hbase.HConstants;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import java.util.List;
+import java.util.concurrent.Callable;
 
-/** Runs one chat server against an existing ZooKeeper and HBase until SIGINT/SIGTERM, then drains it. */
-@Command(name = "chat-server", mixinStandardHelpOptions = true,
+/**
+ * Runs one chat server against an existing ZooKeeper and HBase until SIGINT/SIGTERM, then drains it. Every setting
+ * is checked before anything starts; docs/operations.md lists them.
+ */
+@Command(name = "chat-server", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Runs a Duet chat server against a ZooKeeper ensemble and an HBase cluster.")
 public final class ChatServerMain implements Callable<Integer> {
+    private static final StoreSettings STORE = StoreSettings.defaults();
+
     @Option(names = "--id", description = "Unique member id on the ring.")
     String id;
 
@@ -40,8 +50,8 @@ public final class ChatServerMain implements Callable<Integer> {
             description = "Port for direct client connections (-1: none).")
     int clientPort;
 
-    @Option(names = "--zookeeper", description = "ZooKeeper connect string for the ring.")
-    String zookeeper;
+    @Mixin
+    ZooKeeperOptions zookeeper;
 
     @Option(names = "--ring-path", defaultValue = "/duet/ring", description = "Path of the ring in ZooKeeper.")
     String ringPath;
@@ -52,8 +62,28 @@ public final class ChatServerMain implements Callable<Integer> {
     @Option(names = "--hbase-port", defaultValue = "2181", description = "HBase ZooKeeper client port.")
     int hbasePort;
 
+    @Option(names = "--store-operation-timeout", description = "Longest HBase operation before the client is told "
+            + "to retry (ISO-8601).")
+    Duration storeOperationTimeout = STORE.operationTimeout();
+
+    @Option(names = "--append-attempts", description = "Tries of a guarded append that raced another writer.")
+    int appendAttempts = STORE.appendAttempts();
+
     @Option(names = "--token-keys", description = "Token key file (signing=<id>, <id>=<base64url>).")
     Path tokenKeys;
+
+    @Mixin
+    SessionLimits limits;
+
+    @Option(names = "--max-client-frame-size", description = "Largest client frame accepted, in bytes.")
+    int maxClientFrameSize = ClientFrames.DEFAULT_MAX_FRAME_SIZE;
+
+    @Mixin
+    MuxWindowOptions muxWindows;
+
+    @Option(names = "--start-timeout", defaultValue = "PT2M",
+            description = "Longest wait for HBase and the ring at start (ISO-8601).")
+    Duration startTimeout;
 
     @Option(names = "--drain-timeout", defaultValue = "PT30S", description = "Longest drain on shutdown (ISO-8601).")
     Duration drainTimeout;
@@ -68,25 +98,95 @@ public final class ChatServerMain implements Callable<Integer> {
             + "DUET_<OPTION> environment variables override it).")
     Path config;
 
-    public static void main(String[] args) throws Exception {
-        System.exit(YamlDefaults.install(new CommandLine(new ChatServerMain()), args).execute(args));
+    public static void main(String[] args) {
+        System.exit(ServerCommandLine.execute(new ChatServerMain(), args));
+    }
+
+    /** The chat service's per-session limits ({@link ChatLimits}), defaulting to {@link ChatLimits#defaults()}. */
+    static final class SessionLimits {
+        private static final ChatLimits DEFAULTS = ChatLimits.defaults();
+
+        @Option(names = "--auth-timeout", description = "Time from connection to a successful authenticate.")
+        Duration authTimeout = DEFAULTS.authTimeout();
+
+        @Option(names = "--max-body-chars", description = "Longest message body, in characters.")
+        int maxBodyChars = DEFAULTS.maxBodyChars();
+
+        @Option(names = "--max-client-msg-id-chars", description = "Longest client message id, in characters.")
+        int maxClientMsgIdChars = DEFAULTS.maxClientMsgIdChars();
+
+        @Option(names = "--max-history-page", description = "Most messages one fetchHistory returns.")
+        int maxHistoryPage = DEFAULTS.maxHistoryPage();
+
+        @Option(names = "--catch-up-page", description = "Messages read per page while catching a client up.")
+        int catchUpPage = DEFAULTS.catchUpPage();
+
+        @Option(names = "--max-pipelined-requests", description = "Calls in progress per session before reading "
+                + "from it pauses.")
+        int maxPipelinedRequests = DEFAULTS.maxPipelinedRequests();
+
+        @Option(names = "--max-pending-push-bytes", description = "Unread push bytes before a slow session is ended.")
+        long maxPendingPushBytes = DEFAULTS.maxPendingPushBytes();
+
+        @Option(names = "--append-timeout", description = "Server-side deadline of one append: past it the session "
+                + "answers UNAVAILABLE. Keep it below the clients' call timeout (15 s in the SDK).")
+        Duration appendTimeout = DEFAULTS.appendTimeout();
+
+        void validate() {
+            Settings.positive("auth-timeout", authTimeout);
+            Settings.between("max-body-chars", maxBodyChars, 1, 65536);
+            Settings.between("max-client-msg-id-chars", maxClientMsgIdChars, 1, 1024);
+            Settings.between("max-history-page", maxHistoryPage, 1, 10_000);
+            Settings.between("catch-up-page", catchUpPage, 1, 10_000);
+            Settings.between("max-pipelined-requests", maxPipelinedRequests, 1, 1024);
+            Settings.between("max-pending-push-bytes", maxPendingPushBytes, 1024, 1L << 30);
+            Settings.positive("append-timeout", appendTimeout);
+        }
+
+        ChatLimits toLimits() {
+            return new ChatLimits(authTimeout, maxBodyChars, maxClientMsgIdChars, maxHistoryPage, catchUpPage,
+                    maxPipelinedRequests, maxPendingPushBytes, appendTimeout);
+        }
+    }
+
+    /** Fails, naming the setting, on the first one that is missing or out of range. */
+    void validate() {
+        Settings.require("id", id);
+        Settings.require("token-keys", tokenKeys);
+        zookeeper.validate();
+        Settings.between("mux-port", muxPort, 0, 65535);
+        Settings.between("client-port", clientPort, -1, 65535);
+        Settings.between("hbase-port", hbasePort, 1, 65535);
+        Settings.between("admin-port", adminPort, 0, 65535);
+        Settings.positive("store-operation-timeout", storeOperationTimeout);
+        Settings.between("append-attempts", appendAttempts, 1, 100);
+        limits.validate();
+        Settings.between("max-client-frame-size", maxClientFrameSize, 1024, 16 << 20);
+        muxWindows.validate();
+        Settings.positive("start-timeout", startTimeout);
+        Settings.check("drain-timeout", !drainTimeout.isNegative(), "must not be negative", drainTimeout);
     }
 
     @Override
     public Integer call() throws Exception {
-        Settings.require("id", id);
-        Settings.require("zookeeper", zookeeper);
-        Settings.require("token-keys", tokenKeys);
+        validate();
         Configuration hbase = HBaseConfiguration.create();
-        hbase.set(HConstants.ZOOKEEPER_QUORUM, hbaseQuorum != null ? hbaseQuorum : zookeeper.split(":")[0]);
+        hbase.set(HConstants.ZOOKEEPER_QUORUM,
+                hbaseQuorum != null ? hbaseQuorum : zookeeper.connectString().split(":")[0]);
         hbase.setInt(HConstants.ZOOKEEPER_CLIENT_PORT, hbasePort);
         ChatServerConfig config = ChatServerConfig.builder(id, TokenKeys.load(tokenKeys))
                 .advertisedHost(host).bindAddress(bind).muxPort(muxPort).clientPort(clientPort).ringPath(ringPath)
-                .adminPort(adminPort).build();
-        CuratorFramework curator = CuratorFrameworkFactory.newClient(zookeeper, new ExponentialBackoffRetry(200, 10));
+                .adminPort(adminPort).limits(limits.toLimits())
+                .store(new StoreSettings(STORE.namespace(), STORE.table(), storeOperationTimeout, appendAttempts))
+                .maxClientFrameSize(maxClientFrameSize)
+                .muxWindows(muxWindows.streamWindow(), muxWindows.connectionWindow()).build();
+        CuratorFramework curator = CuratorFrameworkFactory.builder().connectString(zookeeper.connectString())
+                .sessionTimeoutMs(zookeeper.sessionTimeoutMillis())
+                .connectionTimeoutMs(zookeeper.connectionTimeoutMillis())
+                .retryPolicy(new ExponentialBackoffRetry(200, 10)).build();
         curator.start();
         ServerMeters meters = new ServerMeters(id);
-        ChatServer server = ChatServer.start(config, hbase, curator, meters.registry(), Duration.ofMinutes(2));
+        ChatServer server = ChatServer.start(config, hbase, curator, meters.registry(), startTimeout);
         ServerProcess.runUntilStopped(new ChatServerAdmin(server, drainTimeout), meters, adminBind, adminPort,
                 List.of(server, curator));
         return 0;

@@ -1,24 +1,31 @@
 package dev.duet.presenter;
 
-import dev.duet.protocol.auth.TokenKeys;
-import dev.duet.protocol.config.Settings;
-import dev.duet.protocol.config.YamlDefaults;
 import dev.duet.admin.ServerMeters;
 import dev.duet.admin.ServerProcess;
+import dev.duet.protocol.auth.TokenKeys;
+import dev.duet.protocol.client.ClientFrames;
+import dev.duet.protocol.config.MuxWindowOptions;
+import dev.duet.protocol.config.ServerCommandLine;
+import dev.duet.protocol.config.Settings;
+import dev.duet.protocol.config.ZooKeeperOptions;
+import dev.duet.protocol.mux.MuxFrames;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import java.util.List;
+import java.util.concurrent.Callable;
 
-/** Runs one presenter until SIGINT/SIGTERM, then drains it. Settings: options, a YAML file, or DUET_* variables. */
-@Command(name = "presenter", mixinStandardHelpOptions = true,
+/**
+ * Runs one presenter until SIGINT/SIGTERM, then drains it. Settings: options, a YAML file, or DUET_* variables, all
+ * checked before anything starts; docs/operations.md lists them.
+ */
+@Command(name = "presenter", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Runs a Duet presenter: the TLS edge that routes clients to their chat servers.")
 public final class PresenterMain implements Callable<Integer> {
     @Option(names = "--config", description = "YAML file of settings (keys are the option names without dashes).")
@@ -42,8 +49,8 @@ public final class PresenterMain implements Callable<Integer> {
     @Option(names = "--token-keys", description = "Token key file (signing=<id>, <id>=<base64url>).")
     Path tokenKeys;
 
-    @Option(names = "--zookeeper", description = "ZooKeeper connect string (ring and ticket keys).")
-    String zookeeper;
+    @Mixin
+    ZooKeeperOptions zookeeper;
 
     @Option(names = "--ring-path", defaultValue = "/duet/ring", description = "Path of the ring in ZooKeeper.")
     String ringPath;
@@ -51,8 +58,23 @@ public final class PresenterMain implements Callable<Integer> {
     @Option(names = "--pool-size", defaultValue = "2", description = "Mux connections per chat server.")
     int poolSize;
 
+    @Mixin
+    MuxWindowOptions muxWindows;
+
+    @Option(names = "--mux-max-frame-size", defaultValue = "" + MuxFrames.DEFAULT_MAX_FRAME_SIZE,
+            description = "Largest mux frame accepted from a chat server, in bytes.")
+    int muxMaxFrameSize;
+
     @Option(names = "--auth-timeout", defaultValue = "PT10S", description = "Time to receive the first frame.")
     Duration authTimeout;
+
+    @Option(names = "--max-first-frame-size", defaultValue = "" + ClientFrames.DEFAULT_MAX_FRAME_SIZE,
+            description = "Largest first frame (authenticate) accepted, in bytes.")
+    int maxFirstFrameSize;
+
+    @Option(names = "--route-attempts", defaultValue = "3",
+            description = "Chat servers tried for one client when they answer NOT_OWNER or OVERLOAD.")
+    int routeAttempts;
 
     @Option(names = "--idle-timeout", defaultValue = "PT30M", description = "Idle client connections are closed.")
     Duration idleTimeout;
@@ -83,22 +105,46 @@ public final class PresenterMain implements Callable<Integer> {
     @Option(names = "--admin-port", defaultValue = "9443", description = "Port of the admin HTTP endpoint.")
     int adminPort;
 
-    public static void main(String[] args) throws Exception {
-        System.exit(YamlDefaults.install(new CommandLine(new PresenterMain()), args).execute(args));
+    public static void main(String[] args) {
+        System.exit(ServerCommandLine.execute(new PresenterMain(), args));
     }
 
-    @Override
-    public Integer call() throws Exception {
+    /** Fails, naming the setting, on the first one that is missing or out of range. */
+    void validate() {
         Settings.require("id", id);
         Settings.require("cert", certificate);
         Settings.require("key", key);
         Settings.require("token-keys", tokenKeys);
-        Settings.require("zookeeper", zookeeper);
+        zookeeper.validate();
+        Settings.between("port", port, 0, 65535);
+        Settings.between("admin-port", adminPort, 0, 65535);
+        Settings.between("pool-size", poolSize, 1, 64);
+        muxWindows.validate();
+        Settings.between("mux-max-frame-size", muxMaxFrameSize, 1024, 16 << 20);
+        Settings.positive("auth-timeout", authTimeout);
+        Settings.between("max-first-frame-size", maxFirstFrameSize, 1024, 16 << 20);
+        Settings.between("route-attempts", routeAttempts, 1, 10);
+        Settings.check("idle-timeout", idleTimeout.toSeconds() >= 1, "must be at least 1 s", idleTimeout);
+        Settings.between("max-connections", maxConnections, 1, 10_000_000);
+        Settings.between("max-connections-per-address", maxConnectionsPerAddress, 1, 10_000_000);
+        Settings.between("handshakes-per-second", handshakesPerSecond, 1, 1_000_000);
+        Settings.positive("ticket-key-rotation", ticketKeyRotation);
+        Settings.check("drain-timeout", !drainTimeout.isNegative(), "must not be negative", drainTimeout);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        validate();
         PresenterConfig presenterConfig = PresenterConfig.builder(id, certificate, key, TokenKeys.load(tokenKeys))
-                .bindAddress(bind).port(port).ringPath(ringPath).poolSize(poolSize).authTimeout(authTimeout)
+                .bindAddress(bind).port(port).ringPath(ringPath).poolSize(poolSize)
+                .muxWindows(muxWindows.streamWindow(), muxWindows.connectionWindow()).muxMaxFrameSize(muxMaxFrameSize)
+                .authTimeout(authTimeout).maxFirstFrameSize(maxFirstFrameSize).routeAttempts(routeAttempts)
                 .idleTimeout(idleTimeout).maxConnections(maxConnections, maxConnectionsPerAddress)
                 .handshakesPerSecond(handshakesPerSecond).ticketKeys(ticketKeysPath, ticketKeyRotation).build();
-        CuratorFramework curator = CuratorFrameworkFactory.newClient(zookeeper, new ExponentialBackoffRetry(200, 10));
+        CuratorFramework curator = CuratorFrameworkFactory.builder().connectString(zookeeper.connectString())
+                .sessionTimeoutMs(zookeeper.sessionTimeoutMillis())
+                .connectionTimeoutMs(zookeeper.connectionTimeoutMillis())
+                .retryPolicy(new ExponentialBackoffRetry(200, 10)).build();
         curator.start();
         ServerMeters meters = new ServerMeters(id);
         Presenter presenter = Presenter.start(presenterConfig, curator, meters.registry());

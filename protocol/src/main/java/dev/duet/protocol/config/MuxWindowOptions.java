@@ -16,7 +16,8 @@ public final class MuxWindowOptions {
     int streamWindow;
 
     @Option(names = "--mux-connection-window", defaultValue = "" + MuxSettings.DEFAULT_CONNECTION_WINDOW,
-            description = "Bytes a peer may send on one mux connection, all streams together, before it is granted more.")
+            description = "Bytes a peer may send on one mux connection, all streams together, before it is "
+                    + "granted more.")
     int connectionWindow;
 
     /** Fails, naming the setting, unless both windows are 1 KiB..1 GiB. */
