@@ -1,5 +1,6 @@
 package dev.duet.chat;
 
+import dev.duet.chat.service.ChatLimits;
 import dev.duet.chat.store.AppendRequest;
 import dev.duet.chat.store.HBaseChatStore;
 import dev.duet.chat.store.OwnerClaim;
@@ -329,6 +330,36 @@ class ChatServiceTest {
         assertEquals("sessionEnding", ending.name());
         assertEquals(SessionEndReason.DRAINING, ((ClientEvents.sessionEnding_args) ending.body()).getReason());
         assertTrue(ann.awaitClosed(10));
+    }
+
+    @Test
+    void aMessageStoredAfterItsReplyTimedOutIsStillPushedAndItsRetryIsAnsweredWithTheFirstSeq() throws Exception {
+        ChatLimits defaults = ChatLimits.defaults();
+        ChatServer hasty = cluster.startServer("chat-hasty", b -> b.ringPath("/rings/hasty-" + System.nanoTime())
+                .limits(new ChatLimits(defaults.authTimeout(), defaults.maxBodyChars(), defaults.maxClientMsgIdChars(),
+                        defaults.maxHistoryPage(), defaults.catchUpPage(), defaults.maxPipelinedRequests(),
+                        defaults.maxPendingPushBytes(), java.time.Duration.ofNanos(1))));
+        String couple = newCouple();
+        TestChatClient ann = cluster.connect(hasty);
+        ann.authenticate(cluster.token("ann", couple, "bob"), 0);
+        TestChatClient bob = cluster.connect(hasty);
+        bob.authenticate(cluster.token("bob", couple, "ann"), 0);
+        ChatError late = assertThrows(ChatError.class, () -> ann.send("m-1", "stored, answered late"));
+        assertEquals(ErrorCode.UNAVAILABLE, late.getCode());
+        assertEquals("stored, answered late", received(bob.nextPush(10)).getBody(), "pushed although unacknowledged");
+        assertEquals(1, received(ann.nextPush(10)).getSeq());
+        assertNull(bob.nextPush(1), "once");
+    }
+
+    @Test
+    void aCoupleWhoseLastSessionLeavesDuringAnAppendIsForgotten() throws Exception {
+        String couple = newCouple();
+        TestChatClient ann = login("ann", couple, "bob", 0);
+        ann.callAsync("sendMessage", 77, new ChatService.sendMessage_args("m-1", "and goodbye"));
+        ann.close();
+        assertTrue(ChatCluster.waitFor(() -> server.coupleCount() == 0), "the couple left the hub");
+        TestChatClient bob = login("bob", couple, "ann", 0);
+        assertEquals(1, bob.history(0, 10).getMessagesSize(), "the append itself went through");
     }
 
     /** Every cell of the couple's row, as family:qualifier, seq qualifiers shown as seqN. */
