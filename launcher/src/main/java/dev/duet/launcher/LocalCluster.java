@@ -148,20 +148,24 @@ public final class LocalCluster implements AutoCloseable {
         return data;
     }
 
-    /** Drains the presenter and the chat servers (briefly: this is one machine), then stops everything. */
+    /**
+     * Stops everything, the way clients should see it: the presenter stops accepting, each chat server drains (every
+     * client gets {@code sessionEnding(DRAINING)} before its stream ends), then the presenter closes what is left.
+     * Drains are brief: this is one machine.
+     */
     @Override
     public void close() throws Exception {
         try {
-            presenter.drain(Duration.ofSeconds(5));
+            presenter.drain(Duration.ZERO);
+            for (ChatServer server : chatServers) {
+                try {
+                    server.drain(Duration.ofSeconds(5));
+                } finally {
+                    server.close();
+                }
+            }
         } finally {
             presenter.close();
-        }
-        for (ChatServer server : chatServers) {
-            try {
-                server.drain(Duration.ofSeconds(5));
-            } finally {
-                server.close();
-            }
         }
         admins.values().forEach(AdminSide::close);
         zookeeper.close();

@@ -10,6 +10,7 @@ import dev.duet.ring.HashRing;
 import dev.duet.ring.Member;
 import dev.duet.thrift.chat.Message;
 import dev.duet.thrift.chat.SendResult;
+import dev.duet.thrift.chat.SessionEndReason;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,6 +61,7 @@ class LocalClusterTest {
     private final class Person implements ChatListener {
         final BlockingQueue<Message> messages = new LinkedBlockingQueue<>();
         final BlockingQueue<String> typing = new LinkedBlockingQueue<>();
+        final BlockingQueue<SessionEndReason> endings = new LinkedBlockingQueue<>();
         DuetClient client;
 
         Person connect(String user, String couple, String partner, long lastSeen) throws Exception {
@@ -84,6 +86,11 @@ class LocalClusterTest {
 
         Message next() throws InterruptedException {
             return messages.poll(30, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void sessionEnding(SessionEndReason reason, String detail) {
+            endings.add(reason);
         }
     }
 
@@ -121,6 +128,15 @@ class LocalClusterTest {
         assertNull(bobAgain.messages.poll(1, TimeUnit.SECONDS));
         assertEquals(6, bobAgain.client.history(0, 50).get(30, TimeUnit.SECONDS).getMessagesSize(),
                 "typing left nothing in the history");
+    }
+
+    @Test
+    void stoppingTheClusterTellsConnectedClientsItIsDraining() throws Exception {
+        start();
+        Person ann = new Person().connect("ann", couple(), "bob", 0);
+        cluster.close();
+        cluster = null;
+        assertEquals(SessionEndReason.DRAINING, ann.endings.poll(30, TimeUnit.SECONDS));
     }
 
     @Test

@@ -15,6 +15,9 @@ public final class ChatMetrics {
     private final Counter messagesStored;
     private final Counter duplicates;
     private final Counter pushes;
+    private final Counter appendTimeouts;
+    private final Counter ownershipLost;
+    private final Counter pushGaps;
 
     public ChatMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -25,6 +28,21 @@ public final class ChatMetrics {
         this.messagesStored = registry.counter("duet.chat.messages.stored");
         this.duplicates = registry.counter("duet.chat.messages.duplicate");
         this.pushes = registry.counter("duet.chat.pushes");
+        this.appendTimeouts = registry.counter("duet.chat.append.timeouts");
+        this.ownershipLost = registry.counter("duet.chat.ownership.lost");
+        this.pushGaps = registry.counter("duet.chat.push.gaps");
+    }
+
+    void appendTimedOut() {
+        appendTimeouts.increment();
+    }
+
+    void ownershipLost() {
+        ownershipLost.increment();
+    }
+
+    void pushGap() {
+        pushGaps.increment();
     }
 
     public MeterRegistry registry() {

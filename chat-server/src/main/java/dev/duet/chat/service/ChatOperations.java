@@ -121,7 +121,7 @@ public final class ChatOperations {
                 .exceptionallyCompose(failure -> {
                     Throwable cause = unwrap(failure);
                     if (cause instanceof OwnershipLostException lost) {
-                        metrics.registry().counter("duet.chat.ownership.lost").increment();
+                        metrics.ownershipLost();
                         return CompletableFuture.failedFuture(notOwner(lost, claims.getCoupleId()));
                     }
                     return CompletableFuture.failedFuture(cause);
@@ -160,7 +160,7 @@ public final class ChatOperations {
             if (result != null && !result.conflict()) {
                 fanOut(couple, result.message());
             } else if (failure != null && unwrap(failure) instanceof OwnershipLostException lost) {
-                metrics.registry().counter("duet.chat.ownership.lost").increment();
+                metrics.ownershipLost();
                 Member owner = ownerAfter(lost);
                 couple.sessions().forEach(session -> session.moveTo(owner));
             }
@@ -168,7 +168,7 @@ public final class ChatOperations {
         return stored.copy().orTimeout(limits.appendTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((result, failure) -> {
                     if (failure != null && unwrap(failure) instanceof TimeoutException) {
-                        metrics.registry().counter("duet.chat.append.timeouts").increment();
+                        metrics.appendTimedOut();
                     }
                 })
                 .thenApply(result -> {

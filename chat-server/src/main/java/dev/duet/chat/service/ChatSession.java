@@ -368,7 +368,7 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (seq > lastPushedSeq + 1) {
-                operations.metrics().registry().counter("duet.chat.push.gaps").increment();
+                operations.metrics().pushGap();
                 catchingUp = true;
                 held.add(0, push);
                 heldMaxSeq = Math.max(heldMaxSeq, seq);
