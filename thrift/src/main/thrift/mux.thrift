@@ -48,6 +48,11 @@ struct Open {
   7: optional TlsInfo tls,
   /** The client's whole first client-protocol frame, length prefix included. */
   8: binary firstFrame,
+  /**
+   * Members of the ring this presenter cannot reach (no healthy mux connection): it routed as if they were not on
+   * the ring, and so may the receiver, which then takes the couple over (fenced in storage). Absent: none.
+   */
+  9: optional list<string> unreachable,
 }
 
 /** Raw client-protocol bytes of one stream, in any split. The receiver re-frames them. */

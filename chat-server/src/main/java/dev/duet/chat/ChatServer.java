@@ -142,7 +142,7 @@ public final class ChatServer implements Closeable {
             }).bind(config.bindAddress(), config.clientPort()).sync().channel();
         }
         ring.listenable().addListener((previous, current) -> hub.sessionsByCouple().forEach((coupleId, sessions) -> {
-            Member owner = owners.ownerElsewhere(current, coupleId);
+            Member owner = owners.ownerElsewhere(coupleId);
             if (owner != null) {
                 log.info("couple {} moved to {} at ring epoch {}", coupleId, owner.id(), current.epoch());
                 sessions.forEach(session -> session.moveTo(owner));

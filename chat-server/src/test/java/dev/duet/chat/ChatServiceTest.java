@@ -274,7 +274,7 @@ class ChatServiceTest {
         TestChatClient ann = login("ann", couple, "bob", 0);
         TestChatClient bob = login("bob", couple, "ann", 0);
         ann.send("m-1", "one");
-        OwnerClaim serversClaim = new OwnerClaim(server.ring().incarnation(), server.ring().epoch(), server.id());
+        OwnerClaim serversClaim = new OwnerClaim(server.ring().incarnation(), server.ring().epoch(), 0, server.id());
         try (HBaseChatStore writer = HBaseChatStore.open(SharedHBase.get().clientConfiguration(), ChatCluster.STORE,
                 new SimpleMeterRegistry()).get(1, TimeUnit.MINUTES)) {
             writer.append(couple, serversClaim, List.of(new AppendRequest("ann", "m-2", "two, never pushed")))
@@ -311,7 +311,7 @@ class ChatServiceTest {
         String couple = newCouple();
         try (HBaseChatStore other = HBaseChatStore.open(SharedHBase.get().clientConfiguration(), ChatCluster.STORE,
                 new SimpleMeterRegistry()).get(1, TimeUnit.MINUTES)) {
-            other.claim(couple, new OwnerClaim(server.ring().incarnation(), Long.MAX_VALUE, "chat-elsewhere"))
+            other.claim(couple, new OwnerClaim(server.ring().incarnation(), Long.MAX_VALUE, 0, "chat-elsewhere"), false)
                     .get(1, TimeUnit.MINUTES);
         }
         TestChatClient ann = cluster.connect(server);

@@ -251,7 +251,7 @@ class DeliveryUnderFaultsTest {
                 new SimpleMeterRegistry()).get(1, TimeUnit.MINUTES)) {
             if (moved != null) {
                 Member oldOwner = before.ownerOf(moved);
-                OwnerClaim stale = new OwnerClaim(incarnation, before.epoch(), oldOwner.id());
+                OwnerClaim stale = new OwnerClaim(incarnation, before.epoch(), 0, oldOwner.id());
                 ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                         () -> store.append(moved, stale, List.of(new AppendRequest("intruder", "x", "stale")))
                                 .get(1, TimeUnit.MINUTES));

@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -86,6 +87,32 @@ public final class HashRing {
 
     public long epoch() {
         return epoch;
+    }
+
+    /**
+     * This ring, same epoch, with the members named in {@code ids} taken out: each of their couples goes to the next
+     * member clockwise, and every other couple stays where it is.
+     */
+    public HashRing without(Set<String> ids) {
+        Map<String, Member> kept = new TreeMap<>(members);
+        if (!kept.keySet().removeAll(ids)) {
+            return this;
+        }
+        int count = 0;
+        for (Member owner : owners) {
+            if (!ids.contains(owner.id())) {
+                count++;
+            }
+        }
+        long[] keptPoints = new long[count];
+        Member[] keptOwners = new Member[count];
+        for (int i = 0, j = 0; i < points.length; i++) {
+            if (!ids.contains(owners[i].id())) {
+                keptPoints[j] = points[i];
+                keptOwners[j++] = owners[i];
+            }
+        }
+        return new HashRing(epoch, Map.copyOf(kept), keptPoints, keptOwners);
     }
 
     public boolean isEmpty() {

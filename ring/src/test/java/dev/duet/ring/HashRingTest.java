@@ -78,6 +78,21 @@ class HashRingTest {
     }
 
     @Test
+    void aRingWithoutSomeMembersOwnsAsIfTheyHadLeft() {
+        HashRing ten = HashRing.of(1, members(10));
+        List<Member> nine = new ArrayList<>(members(10));
+        nine.remove(3);
+        HashRing left = HashRing.of(1, nine);
+        HashRing without = ten.without(java.util.Set.of("chat-3"));
+        assertEquals(1, without.epoch());
+        assertTrue(without.member("chat-3").isEmpty());
+        for (String id : coupleIds) {
+            assertEquals(left.ownerOf(id).id(), without.ownerOf(id).id(), "couple " + id);
+        }
+        assertTrue(ten.without(java.util.Set.of("nobody")) == ten);
+    }
+
+    @Test
     void weightScalesTheShare() {
         List<Member> members = new ArrayList<>(members(4));
         members.set(0, new Member("chat-0", "10.0.0.0", 7100, 7101, 2.0));

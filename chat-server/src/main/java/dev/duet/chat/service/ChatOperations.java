@@ -101,6 +101,9 @@ public final class ChatOperations {
             throw new SessionEndException(ResetCode.AUTH_FAILED, ErrorCode.AUTH_FAILED,
                     "token does not match the identities the presenter verified", null);
         }
+        if (open != null && open.isSetUnreachable()) {
+            owners.reportUnreachable(open.getUnreachable());
+        }
         Member owner = owners.ownerElsewhere(claims.getCoupleId());
         if (owner != null) {
             throw new SessionEndException(ResetCode.NOT_OWNER, ErrorCode.NOT_OWNER,
@@ -114,7 +117,7 @@ public final class ChatOperations {
      * {@link SessionEndException} ({@code NOT_OWNER}) when another owner holds the couple.
      */
     CompletableFuture<AuthResponse> startSession(TokenClaims claims, Couple couple) {
-        return couple.claimed()
+        return couple.claimed(true)
                 .thenCompose(claim -> store.state(claims.getCoupleId(), claims.getUserId(), claims.getPartnerId()))
                 .thenApply(state -> new AuthResponse(claims.getUserId(), claims.getCoupleId(), claims.getPartnerId(),
                         state.lastSeq(), state.partnerReadSeq(), clock.millis()))

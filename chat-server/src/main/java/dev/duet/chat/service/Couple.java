@@ -24,9 +24,11 @@ import java.util.function.Consumer;
  * costs fewer round trips. Every future completes, whatever throws.
  *
  * <h3>Ownership</h3>
- * Before its first append, and again whenever the ring view changes, the couple is claimed in its row with this
- * server's current view ({@link OwnerLookup#claimFor}). An append fenced out by a newer claim fails with
- * {@link OwnershipLostException}: the caller ends the sessions (MOVED) and acknowledges nothing.
+ * When a session starts, and before an append whenever the ring view changed, the couple is claimed in its row with
+ * this server's current view ({@link OwnerLookup#claimFor}). An append fenced out by a newer claim fails with
+ * {@link OwnershipLostException}: the caller ends the sessions (MOVED) and acknowledges nothing. Only a session start
+ * takes a couple over within one view; an append never does, so two servers can never keep taking a couple from each
+ * other by appending.
  */
 final class Couple {
     private static final int MAX_BATCH = 64;
@@ -61,19 +63,21 @@ final class Couple {
     /**
      * This server's claim on the couple from its current ring view, written to the row unless it is there already.
      * Fails with {@link OwnershipLostException} when the view gives the couple to another member, or the row holds a
-     * claim this one does not supersede.
+     * claim this one does not supersede. {@code takeOver} (a session is starting here): another server's claim from
+     * the same view is taken over, one generation up — the presenters route this couple here now.
      */
-    CompletableFuture<OwnerClaim> claimed() {
+    CompletableFuture<OwnerClaim> claimed(boolean takeOver) {
         OwnerClaim wanted = owners.claimFor(coupleId);
         if (wanted == null) {
             return CompletableFuture.failedFuture(new OwnershipLostException(coupleId, null));
         }
-        if (wanted.equals(claim)) {
-            return CompletableFuture.completedFuture(wanted);
+        OwnerClaim held = claim;
+        if (wanted.sameViewAs(held)) {
+            return CompletableFuture.completedFuture(held);
         }
-        return store.claim(coupleId, wanted).thenApply(fence -> {
-            claim = wanted;
-            return wanted;
+        return store.claim(coupleId, wanted, takeOver).thenApply(fence -> {
+            claim = fence.claim();
+            return fence.claim();
         });
     }
 
@@ -106,7 +110,7 @@ final class Couple {
         List<AppendRequest> requests = batch.stream().map(Pending::request).toList();
         CompletableFuture<List<AppendResult>> stored;
         try {
-            stored = claimed().thenCompose(owner -> store.append(coupleId, owner, requests));
+            stored = claimed(false).thenCompose(owner -> store.append(coupleId, owner, requests));
         } catch (RuntimeException e) {
             stored = CompletableFuture.failedFuture(e);
         }

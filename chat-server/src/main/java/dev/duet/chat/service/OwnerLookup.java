@@ -5,14 +5,70 @@ import dev.duet.ring.HashRing;
 import dev.duet.ring.Member;
 import dev.duet.ring.RingMembership;
 
-/** Whether this chat server owns a couple in its current ring view, and the claim it makes on the couples it owns. */
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * Whether this chat server owns a couple, and the claim it makes on the couples it owns.
+ *
+ * <h3>The view</h3>
+ * Ownership follows the ring as ZooKeeper has it, minus the members that presenters reported unreachable in their
+ * {@code OPEN}s within the last {@link #REPORT_TTL_NANOS}: a presenter that cannot reach a chat server routes its
+ * couples to the next member clockwise at once, long before the dead server's ZooKeeper session expires, and this
+ * server takes them over (fenced in the couple's row, so a second owner is safe). When the reports stop, the view is
+ * the ring again; the couple's owner takes it back as soon as a session starts there.
+ */
 public final class OwnerLookup {
+    static final long REPORT_TTL_NANOS = TimeUnit.SECONDS.toNanos(10);
+
     private final RingMembership ring;
     private final String selfId;
+    private final Map<String, Long> unreachableUntil = new ConcurrentHashMap<>();
+    private volatile Exclusion exclusion;
+
+    /** The last view computed with members taken out, kept while its ring and exclusions stay the same. */
+    private record Exclusion(HashRing base, Set<String> excluded, HashRing view) {
+    }
 
     public OwnerLookup(RingMembership ring, String selfId) {
         this.ring = ring;
         this.selfId = selfId;
+    }
+
+    /** A presenter could not reach {@code memberIds}: route as if they were off the ring for a while. */
+    void reportUnreachable(List<String> memberIds) {
+        long until = System.nanoTime() + REPORT_TTL_NANOS;
+        for (String id : memberIds) {
+            if (!id.equals(selfId)) {
+                unreachableUntil.put(id, until);
+            }
+        }
+    }
+
+    /** The ring, minus the members recently reported unreachable. */
+    HashRing view() {
+        HashRing base = ring.ring();
+        if (unreachableUntil.isEmpty()) {
+            return base;
+        }
+        long now = System.nanoTime();
+        unreachableUntil.values().removeIf(until -> until - now < 0);
+        Set<String> excluded = unreachableUntil.keySet().stream().filter(id -> base.member(id).isPresent())
+                .collect(Collectors.toUnmodifiableSet());
+        if (excluded.isEmpty()) {
+            return base;
+        }
+        Exclusion last = exclusion;
+        if (last != null && last.base() == base && last.excluded().equals(excluded)) {
+            return last.view();
+        }
+        Exclusion next = new Exclusion(base, excluded, base.without(excluded));
+        exclusion = next;
+        return next.view();
     }
 
     /**
@@ -20,22 +76,19 @@ public final class OwnerLookup {
      * (no view yet: serving is safe, since appends are fenced in the row).
      */
     public Member ownerElsewhere(String coupleId) {
-        return ownerElsewhere(ring.ring(), coupleId);
-    }
-
-    public Member ownerElsewhere(HashRing view, String coupleId) {
-        Member owner = view.ownerOf(coupleId);
+        Member owner = view().ownerOf(coupleId);
         return owner == null || owner.id().equals(selfId) ? null : owner;
     }
 
     /** This server's claim on {@code coupleId} from the current view; null when the view gives it to another member. */
     OwnerClaim claimFor(String coupleId) {
-        HashRing view = ring.ring();
-        return ownerElsewhere(view, coupleId) != null ? null
-                : new OwnerClaim(ring.incarnation(), view.epoch(), selfId);
+        HashRing view = view();
+        Member owner = view.ownerOf(coupleId);
+        return owner != null && !owner.id().equals(selfId) ? null
+                : new OwnerClaim(ring.incarnation(), view.epoch(), 0, selfId);
     }
 
-    /** The member named {@code id} in the current view, or null. */
+    /** The member named {@code id} in the current ring, or null. */
     Member member(String id) {
         return ring.ring().member(id).orElse(null);
     }

@@ -9,16 +9,16 @@ import java.nio.charset.StandardCharsets;
  * claim replaces it the same way; so after a new owner's claim no append of the old owner can pass its check.
  *
  * <pre>
- * incarnation:8  ringEpoch:8  lastSeq:8  ownerId (UTF-8, the rest)
+ * incarnation:8  ringEpoch:8  generation:8  lastSeq:8  ownerId (UTF-8, the rest)
  * </pre>
  */
 public record Fence(OwnerClaim claim, long lastSeq) {
-    private static final int FIXED = 3 * Long.BYTES;
+    private static final int FIXED = 4 * Long.BYTES;
 
     byte[] toBytes() {
         byte[] owner = claim.ownerId().getBytes(StandardCharsets.UTF_8);
         return ByteBuffer.allocate(FIXED + owner.length).putLong(claim.incarnation()).putLong(claim.ringEpoch())
-                .putLong(lastSeq).put(owner).array();
+                .putLong(claim.generation()).putLong(lastSeq).put(owner).array();
     }
 
     static Fence fromBytes(byte[] value) {
@@ -28,9 +28,10 @@ public record Fence(OwnerClaim claim, long lastSeq) {
         ByteBuffer buffer = ByteBuffer.wrap(value);
         long incarnation = buffer.getLong();
         long epoch = buffer.getLong();
+        long generation = buffer.getLong();
         long lastSeq = buffer.getLong();
         String owner = new String(value, FIXED, value.length - FIXED, StandardCharsets.UTF_8);
-        return new Fence(new OwnerClaim(incarnation, epoch, owner), lastSeq);
+        return new Fence(new OwnerClaim(incarnation, epoch, generation, owner), lastSeq);
     }
 
     Fence withLastSeq(long seq) {

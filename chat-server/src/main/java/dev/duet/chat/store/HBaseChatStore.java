@@ -141,13 +141,15 @@ public final class HBaseChatStore implements Closeable {
     /**
      * Makes {@code claim} the couple's owner and returns the fence it wrote (or found: the couple was claimed so
      * already). Fails with {@link OwnershipLostException} when the row holds a claim that {@code claim} does not
-     * supersede.
+     * supersede — unless {@code takeOver} and the stored claim is another server's from the same ring view: then the
+     * claim is made one generation above it (a session was routed here within that view, so this server is the one
+     * the presenters route to now).
      */
-    public CompletableFuture<Fence> claim(String coupleId, OwnerClaim claim) {
-        return claim(coupleId, claim, attempts);
+    public CompletableFuture<Fence> claim(String coupleId, OwnerClaim claim, boolean takeOver) {
+        return claim(coupleId, claim, takeOver, attempts);
     }
 
-    private CompletableFuture<Fence> claim(String coupleId, OwnerClaim claim, int attemptsLeft) {
+    private CompletableFuture<Fence> claim(String coupleId, OwnerClaim wanted, boolean takeOver, int attemptsLeft) {
         byte[] row = CoupleRow.key(coupleId);
         return table.get(new Get(row).addColumn(CoupleRow.STATE, CoupleRow.FENCE)
                 .addColumn(CoupleRow.STATE, CoupleRow.LAST_SEQ)).thenCompose(current -> {
@@ -156,15 +158,22 @@ public final class HBaseChatStore implements Closeable {
             Fence fence;
             if (stored == null) {
                 // A row from before fencing, or a new couple: its last_seq (0 when absent) carries over.
-                fence = new Fence(claim, longOf(current, CoupleRow.STATE, CoupleRow.LAST_SEQ));
+                fence = new Fence(wanted, longOf(current, CoupleRow.STATE, CoupleRow.LAST_SEQ));
                 guard.ifNotExists(CoupleRow.STATE, CoupleRow.FENCE);
             } else {
                 Fence previous = Fence.fromBytes(stored);
-                if (previous.claim().equals(claim)) {
+                OwnerClaim held = previous.claim();
+                if (held.sameViewAs(wanted)) {
                     return CompletableFuture.completedFuture(previous);
                 }
-                if (!claim.supersedes(previous.claim())) {
-                    return CompletableFuture.failedFuture(new OwnershipLostException(coupleId, previous.claim()));
+                OwnerClaim claim = wanted;
+                if (!claim.supersedes(held)) {
+                    boolean sameView = held.incarnation() == claim.incarnation()
+                            && held.ringEpoch() == claim.ringEpoch();
+                    if (!takeOver || !sameView) {
+                        return CompletableFuture.failedFuture(new OwnershipLostException(coupleId, held));
+                    }
+                    claim = claim.over(held);
                 }
                 fence = new Fence(claim, previous.lastSeq());
                 guard.ifEquals(CoupleRow.STATE, CoupleRow.FENCE, stored);
@@ -179,7 +188,7 @@ public final class HBaseChatStore implements Closeable {
                     return CompletableFuture.failedFuture(new ConcurrentAppendException("the fence of couple "
                             + coupleId + " kept changing under " + attempts + " claims"));
                 }
-                return claim(coupleId, claim, attemptsLeft - 1);
+                return claim(coupleId, wanted, takeOver, attemptsLeft - 1);
             });
         });
     }

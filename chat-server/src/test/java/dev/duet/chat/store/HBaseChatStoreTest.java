@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HBaseChatStoreTest {
     private static final StoreSettings SETTINGS = new StoreSettings("duet_test", "store_test", Duration.ofSeconds(30),
             50);
-    private static final OwnerClaim A = new OwnerClaim(7, 100, "chat-a");
+    private static final OwnerClaim A = new OwnerClaim(7, 100, 0, "chat-a");
     private static HBaseChatStore store;
     private static HBaseChatStore rival;
 
@@ -56,7 +56,7 @@ class HBaseChatStoreTest {
     /** A couple claimed by {@link #A}. */
     private static String claimedCouple() throws Exception {
         String couple = couple();
-        await(store.claim(couple, A));
+        await(store.claim(couple, A, false));
         return couple;
     }
 
@@ -141,7 +141,7 @@ class HBaseChatStoreTest {
         assertInstanceOf(OwnershipLostException.class,
                 failureOf(store.append(unclaimed, A, List.of(new AppendRequest("ann", "a-1", "hi")))));
         String couple = claimedCouple();
-        OwnerClaim other = new OwnerClaim(A.incarnation(), A.ringEpoch(), "chat-b");
+        OwnerClaim other = new OwnerClaim(A.incarnation(), A.ringEpoch(), 0, "chat-b");
         assertInstanceOf(OwnershipLostException.class,
                 failureOf(store.append(couple, other, List.of(new AppendRequest("ann", "a-1", "hi")))));
         assertEquals(0, await(store.range(couple, 1, 10)).size());
@@ -152,34 +152,51 @@ class HBaseChatStoreTest {
     void aClaimTakesOverOnlyFromAnOlderViewOrAnotherIncarnation() throws Exception {
         String couple = claimedCouple();
         append(couple, new AppendRequest("ann", "a-1", "before the move"));
-        OwnerClaim sameView = new OwnerClaim(A.incarnation(), A.ringEpoch(), "chat-b");
-        OwnershipLostException refused = (OwnershipLostException) failureOf(rival.claim(couple, sameView));
+        OwnerClaim sameView = new OwnerClaim(A.incarnation(), A.ringEpoch(), 0, "chat-b");
+        OwnershipLostException refused = (OwnershipLostException) failureOf(rival.claim(couple, sameView, false));
         assertEquals(A, refused.current());
         assertInstanceOf(OwnershipLostException.class,
-                failureOf(rival.claim(couple, new OwnerClaim(A.incarnation(), A.ringEpoch() - 1, "chat-b"))));
+                failureOf(rival.claim(couple, new OwnerClaim(A.incarnation(), A.ringEpoch() - 1, 0, "chat-b"), true)));
 
-        OwnerClaim newer = new OwnerClaim(A.incarnation(), A.ringEpoch() + 5, "chat-b");
-        Fence taken = await(rival.claim(couple, newer));
+        OwnerClaim newer = new OwnerClaim(A.incarnation(), A.ringEpoch() + 5, 0, "chat-b");
+        Fence taken = await(rival.claim(couple, newer, false));
         assertEquals(newer, taken.claim());
         assertEquals(1, taken.lastSeq(), "the new owner continues from the couple's last seq");
-        assertInstanceOf(OwnershipLostException.class, failureOf(store.claim(couple, A)),
+        assertInstanceOf(OwnershipLostException.class, failureOf(store.claim(couple, A, true)),
                 "the old owner cannot take the couple back with its old view");
 
-        OwnerClaim wiped = new OwnerClaim(A.incarnation() + 1, 3, "chat-a");
-        assertEquals(wiped, await(store.claim(couple, wiped)).claim(),
+        OwnerClaim wiped = new OwnerClaim(A.incarnation() + 1, 3, 0, "chat-a");
+        assertEquals(wiped, await(store.claim(couple, wiped, false)).claim(),
                 "after ZooKeeper was rebuilt (a new incarnation), a claim with a small epoch takes over");
+    }
+
+    @Test
+    void withinOneViewASessionStartTakesTheCoupleOverOneGenerationUp() throws Exception {
+        String couple = claimedCouple();
+        OwnerClaim successor = new OwnerClaim(A.incarnation(), A.ringEpoch(), 0, "chat-b");
+        assertInstanceOf(OwnershipLostException.class, failureOf(rival.claim(couple, successor, false)),
+                "an append never takes a couple over");
+        Fence takenOver = await(rival.claim(couple, successor, true));
+        assertEquals(1, takenOver.claim().generation());
+        assertInstanceOf(OwnershipLostException.class,
+                failureOf(store.append(couple, A, List.of(new AppendRequest("ann", "a-1", "fenced out")))));
+        assertEquals(1, await(rival.append(couple, takenOver.claim(),
+                List.of(new AppendRequest("bob", "b-1", "from the successor")))).get(0).message().getSeq());
+        Fence back = await(store.claim(couple, A, true));
+        assertEquals(2, back.claim().generation(), "the owner, routed to again, takes it back");
+        assertEquals(1, back.lastSeq());
     }
 
     @Test
     void aStaleOwnerAcknowledgesNothingOnceTheCoupleIsClaimedAway() throws Exception {
         String couple = claimedCouple();
-        OwnerClaim newer = new OwnerClaim(A.incarnation(), A.ringEpoch() + 1, "chat-b");
+        OwnerClaim newer = new OwnerClaim(A.incarnation(), A.ringEpoch() + 1, 0, "chat-b");
         List<CompletableFuture<List<AppendResult>>> stale = new ArrayList<>();
         List<CompletableFuture<List<AppendResult>>> fresh = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             stale.add(store.append(couple, A, List.of(new AppendRequest("ann", "a-" + i, "stale " + i))));
             if (i == 20) {
-                await(rival.claim(couple, newer));
+                await(rival.claim(couple, newer, false));
             }
             if (i >= 20) {
                 fresh.add(rival.append(couple, newer, List.of(new AppendRequest("bob", "b-" + i, "fresh " + i))));

@@ -22,6 +22,7 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
   private static final org.apache.thrift.protocol.TField CLIENT_ADDRESS_FIELD_DESC = new org.apache.thrift.protocol.TField("clientAddress", org.apache.thrift.protocol.TType.STRING, (short)6);
   private static final org.apache.thrift.protocol.TField TLS_FIELD_DESC = new org.apache.thrift.protocol.TField("tls", org.apache.thrift.protocol.TType.STRUCT, (short)7);
   private static final org.apache.thrift.protocol.TField FIRST_FRAME_FIELD_DESC = new org.apache.thrift.protocol.TField("firstFrame", org.apache.thrift.protocol.TType.STRING, (short)8);
+  private static final org.apache.thrift.protocol.TField UNREACHABLE_FIELD_DESC = new org.apache.thrift.protocol.TField("unreachable", org.apache.thrift.protocol.TType.LIST, (short)9);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new OpenStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new OpenTupleSchemeFactory();
@@ -34,6 +35,7 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
   private @org.apache.thrift.annotation.Nullable java.lang.String clientAddress; // required
   private @org.apache.thrift.annotation.Nullable TlsInfo tls; // optional
   private @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer firstFrame; // required
+  private @org.apache.thrift.annotation.Nullable java.util.List<java.lang.String> unreachable; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -56,7 +58,12 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
     /**
      * The client's whole first client-protocol frame, length prefix included.
      */
-    FIRST_FRAME((short)8, "firstFrame");
+    FIRST_FRAME((short)8, "firstFrame"),
+    /**
+     * Members of the ring this presenter cannot reach (no healthy mux connection): it routed as if they were not on
+     * the ring, and so may the receiver, which then takes the couple over (fenced in storage). Absent: none.
+     */
+    UNREACHABLE((short)9, "unreachable");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -88,6 +95,8 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
           return TLS;
         case 8: // FIRST_FRAME
           return FIRST_FRAME;
+        case 9: // UNREACHABLE
+          return UNREACHABLE;
         default:
           return null;
       }
@@ -134,7 +143,7 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
   private static final int __STREAMID_ISSET_ID = 0;
   private static final int __RINGEPOCH_ISSET_ID = 1;
   private byte __isset_bitfield = 0;
-  private static final _Fields optionals[] = {_Fields.TLS};
+  private static final _Fields optionals[] = {_Fields.TLS,_Fields.UNREACHABLE};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -154,6 +163,9 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
         new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, TlsInfo.class)));
     tmpMap.put(_Fields.FIRST_FRAME, new org.apache.thrift.meta_data.FieldMetaData("firstFrame", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING        , true)));
+    tmpMap.put(_Fields.UNREACHABLE, new org.apache.thrift.meta_data.FieldMetaData("unreachable", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.ListMetaData(org.apache.thrift.protocol.TType.LIST, 
+            new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING))));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(Open.class, metaDataMap);
   }
@@ -207,6 +219,10 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
     if (other.isSetFirstFrame()) {
       this.firstFrame = org.apache.thrift.TBaseHelper.copyBinary(other.firstFrame);
     }
+    if (other.isSetUnreachable()) {
+      java.util.List<java.lang.String> __this__unreachable = new java.util.ArrayList<java.lang.String>(other.unreachable);
+      this.unreachable = __this__unreachable;
+    }
   }
 
   @Override
@@ -226,6 +242,7 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
     this.clientAddress = null;
     this.tls = null;
     this.firstFrame = null;
+    this.unreachable = null;
   }
 
   public int getStreamId() {
@@ -457,6 +474,55 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
     }
   }
 
+  public int getUnreachableSize() {
+    return (this.unreachable == null) ? 0 : this.unreachable.size();
+  }
+
+  @org.apache.thrift.annotation.Nullable
+  public java.util.Iterator<java.lang.String> getUnreachableIterator() {
+    return (this.unreachable == null) ? null : this.unreachable.iterator();
+  }
+
+  public void addToUnreachable(java.lang.String elem) {
+    if (this.unreachable == null) {
+      this.unreachable = new java.util.ArrayList<java.lang.String>();
+    }
+    this.unreachable.add(elem);
+  }
+
+  /**
+   * Members of the ring this presenter cannot reach (no healthy mux connection): it routed as if they were not on
+   * the ring, and so may the receiver, which then takes the couple over (fenced in storage). Absent: none.
+   */
+  @org.apache.thrift.annotation.Nullable
+  public java.util.List<java.lang.String> getUnreachable() {
+    return this.unreachable;
+  }
+
+  /**
+   * Members of the ring this presenter cannot reach (no healthy mux connection): it routed as if they were not on
+   * the ring, and so may the receiver, which then takes the couple over (fenced in storage). Absent: none.
+   */
+  public Open setUnreachable(@org.apache.thrift.annotation.Nullable java.util.List<java.lang.String> unreachable) {
+    this.unreachable = unreachable;
+    return this;
+  }
+
+  public void unsetUnreachable() {
+    this.unreachable = null;
+  }
+
+  /** Returns true if field unreachable is set (has been assigned a value) and false otherwise */
+  public boolean isSetUnreachable() {
+    return this.unreachable != null;
+  }
+
+  public void setUnreachableIsSet(boolean value) {
+    if (!value) {
+      this.unreachable = null;
+    }
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -528,6 +594,14 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
       }
       break;
 
+    case UNREACHABLE:
+      if (value == null) {
+        unsetUnreachable();
+      } else {
+        setUnreachable((java.util.List<java.lang.String>)value);
+      }
+      break;
+
     }
   }
 
@@ -559,6 +633,9 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
     case FIRST_FRAME:
       return getFirstFrame();
 
+    case UNREACHABLE:
+      return getUnreachable();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -587,6 +664,8 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
       return isSetTls();
     case FIRST_FRAME:
       return isSetFirstFrame();
+    case UNREACHABLE:
+      return isSetUnreachable();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -676,6 +755,15 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
         return false;
     }
 
+    boolean this_present_unreachable = true && this.isSetUnreachable();
+    boolean that_present_unreachable = true && that.isSetUnreachable();
+    if (this_present_unreachable || that_present_unreachable) {
+      if (!(this_present_unreachable && that_present_unreachable))
+        return false;
+      if (!this.unreachable.equals(that.unreachable))
+        return false;
+    }
+
     return true;
   }
 
@@ -710,6 +798,10 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
     hashCode = hashCode * 8191 + ((isSetFirstFrame()) ? 131071 : 524287);
     if (isSetFirstFrame())
       hashCode = hashCode * 8191 + firstFrame.hashCode();
+
+    hashCode = hashCode * 8191 + ((isSetUnreachable()) ? 131071 : 524287);
+    if (isSetUnreachable())
+      hashCode = hashCode * 8191 + unreachable.hashCode();
 
     return hashCode;
   }
@@ -802,6 +894,16 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetUnreachable(), other.isSetUnreachable());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetUnreachable()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.unreachable, other.unreachable);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -883,6 +985,16 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
       org.apache.thrift.TBaseHelper.toString(this.firstFrame, sb);
     }
     first = false;
+    if (isSetUnreachable()) {
+      if (!first) sb.append(", ");
+      sb.append("unreachable:");
+      if (this.unreachable == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.unreachable);
+      }
+      first = false;
+    }
     sb.append(")");
     return sb.toString();
   }
@@ -998,6 +1110,24 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 9: // UNREACHABLE
+            if (schemeField.type == org.apache.thrift.protocol.TType.LIST) {
+              {
+                org.apache.thrift.protocol.TList _list0 = iprot.readListBegin();
+                struct.unreachable = new java.util.ArrayList<java.lang.String>(_list0.size);
+                @org.apache.thrift.annotation.Nullable java.lang.String _elem1;
+                for (int _i2 = 0; _i2 < _list0.size; ++_i2)
+                {
+                  _elem1 = iprot.readString();
+                  struct.unreachable.add(_elem1);
+                }
+                iprot.readListEnd();
+              }
+              struct.setUnreachableIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -1052,6 +1182,20 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
         oprot.writeBinary(struct.firstFrame);
         oprot.writeFieldEnd();
       }
+      if (struct.unreachable != null) {
+        if (struct.isSetUnreachable()) {
+          oprot.writeFieldBegin(UNREACHABLE_FIELD_DESC);
+          {
+            oprot.writeListBegin(new org.apache.thrift.protocol.TList(org.apache.thrift.protocol.TType.STRING, struct.unreachable.size()));
+            for (java.lang.String _iter3 : struct.unreachable)
+            {
+              oprot.writeString(_iter3);
+            }
+            oprot.writeListEnd();
+          }
+          oprot.writeFieldEnd();
+        }
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -1095,7 +1239,10 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
       if (struct.isSetFirstFrame()) {
         optionals.set(7);
       }
-      oprot.writeBitSet(optionals, 8);
+      if (struct.isSetUnreachable()) {
+        optionals.set(8);
+      }
+      oprot.writeBitSet(optionals, 9);
       if (struct.isSetStreamId()) {
         oprot.writeI32(struct.streamId);
       }
@@ -1120,12 +1267,21 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
       if (struct.isSetFirstFrame()) {
         oprot.writeBinary(struct.firstFrame);
       }
+      if (struct.isSetUnreachable()) {
+        {
+          oprot.writeI32(struct.unreachable.size());
+          for (java.lang.String _iter4 : struct.unreachable)
+          {
+            oprot.writeString(_iter4);
+          }
+        }
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, Open struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(8);
+      java.util.BitSet incoming = iprot.readBitSet(9);
       if (incoming.get(0)) {
         struct.streamId = iprot.readI32();
         struct.setStreamIdIsSet(true);
@@ -1158,6 +1314,19 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
       if (incoming.get(7)) {
         struct.firstFrame = iprot.readBinary();
         struct.setFirstFrameIsSet(true);
+      }
+      if (incoming.get(8)) {
+        {
+          org.apache.thrift.protocol.TList _list5 = iprot.readListBegin(org.apache.thrift.protocol.TType.STRING);
+          struct.unreachable = new java.util.ArrayList<java.lang.String>(_list5.size);
+          @org.apache.thrift.annotation.Nullable java.lang.String _elem6;
+          for (int _i7 = 0; _i7 < _list5.size; ++_i7)
+          {
+            _elem6 = iprot.readString();
+            struct.unreachable.add(_elem6);
+          }
+        }
+        struct.setUnreachableIsSet(true);
       }
     }
   }
