@@ -32,9 +32,12 @@ import java.util.concurrent.TimeUnit;
  * with a {@link ClientRelay}. Until then the client is not read, so whatever it sent after the first frame waits
  * in the decoder and is relayed first.
  *
- * <p>A {@code RESET(NOT_OWNER)} before the answer (the chat server's ring view differs from ours) reopens the
- * stream on the owner it names, and an {@code OVERLOAD} on the owner we see now, up to
- * {@link PresenterConfig#routeAttempts()} attempts. Any other failure closes the client, which reconnects.
+ * <p>Routing follows the {@link RoutingView}: a chat server this presenter cannot reach is routed around, and the
+ * {@code OPEN} names it, so the next member takes the couple over. A {@code RESET(NOT_OWNER)} before the answer (the
+ * chat server's ring view differs from ours) reopens the stream on the owner it names — unless the chat server's view
+ * is older than ours — and an {@code OVERLOAD}, or a stream that could not be opened, on the owner we see now, up to
+ * {@link PresenterConfig#routeAttempts()} attempts. No answer within {@link PresenterConfig#routeTimeout()} closes the
+ * client, and so does any other failure; the client reconnects.
  *
  * <p>Every failure here can happen to every client at once (a chat server or the ring down), so each is counted in
  * a meter and logged through a {@link RateLimitedLog}: one line per kind of failure per 10 s.
@@ -49,6 +52,7 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
     private long firstFrameNanos;
     private TokenClaims claims;
     private int attempts;
+    private ScheduledFuture<?> routeTimer;
 
     FirstPacketRouter(Routing routing) {
         this.routing = routing;
@@ -119,7 +123,8 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
 
     private void route(String namedOwner) {
         attempts++;
-        HashRing ring = routing.ring().ring();
+        RoutingView.Snapshot view = routing.view().current();
+        HashRing ring = view.routing();
         Member owner = namedOwner != null ? ring.member(namedOwner).orElse(null) : null;
         if (owner == null) {
             owner = ring.ownerOf(claims.getCoupleId());
@@ -130,22 +135,49 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        Open open = new Open(0, ring.epoch(), claims.getUserId(), claims.getCoupleId(), claims.getPartnerId(),
+        Open open = new Open(0, view.epoch(), claims.getUserId(), claims.getCoupleId(), claims.getPartnerId(),
                 address(ctx.channel()), ByteBuffer.wrap(first.raw()));
+        if (!view.unreachable().isEmpty()) {
+            open.setUnreachable(view.unreachable());
+        }
         SSLSession session = session();
         if (session != null) {
             open.setTls(new TlsInfo(session.getProtocol(), session.getCipherSuite(), resumed()));
         }
         StreamRelay relay = new StreamRelay(ctx.channel(), this, routing.metrics());
         Member target = owner;
+        cancelRouteTimer();
+        long timeout = routing.config().routeTimeout().toMillis();
+        routeTimer = ctx.executor().schedule(() -> {
+            routing.metrics().routed("timeout");
+            log.warn("route_timeout:" + target.id(), "{} did not answer a new stream within {} ms; closing the "
+                    + "client", target.id(), timeout);
+            ctx.close();
+        }, timeout, TimeUnit.MILLISECONDS);
         routing.pools().pool(owner).openStream(open, relay, ctx.executor()).addListener(opened -> {
             if (!opened.isSuccess()) {
                 routing.metrics().routed("chat_server_unavailable");
                 log.info("open_stream:" + target.id(), "cannot open a stream to {}: {}", target.id(),
                         opened.cause().getMessage());
-                ctx.close();
+                retryOrClose(null);
             }
         });
+    }
+
+    private void retryOrClose(String namedOwner) {
+        if (ctx.channel().isActive() && attempts < routing.config().routeAttempts()) {
+            route(namedOwner);
+        } else {
+            cancelRouteTimer();
+            ctx.close();
+        }
+    }
+
+    private void cancelRouteTimer() {
+        if (routeTimer != null) {
+            routeTimer.cancel(false);
+            routeTimer = null;
+        }
     }
 
     private static String address(Channel channel) {
@@ -156,6 +188,7 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
     /** The chat server answered on {@code stream}: from now on, relay everything unparsed. */
     void accepted(Channel stream, StreamRelay relay) {
         ctx.executor().execute(() -> {
+            cancelRouteTimer();
             if (!ctx.channel().isActive()) {
                 stream.close();
                 return;
@@ -177,13 +210,15 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
             if (!ctx.channel().isActive()) {
                 return;
             }
-            boolean retry = reset != null && reset.isRetryable() && attempts < routing.config().routeAttempts();
             routing.metrics().routed(reset == null ? "closed" : reset.code().name().toLowerCase());
-            if (retry) {
-                route(reset.code() == ResetCode.NOT_OWNER ? reset.owner() : null);
-            } else {
+            if (reset == null || !reset.isRetryable()) {
+                cancelRouteTimer();
                 ctx.close();
+                return;
             }
+            // A chat server with an older ring view than ours names an owner we know to be out of date.
+            boolean follow = reset.code() == ResetCode.NOT_OWNER && reset.ringEpoch() >= routing.ring().epoch();
+            retryOrClose(follow ? reset.owner() : null);
         });
     }
 
@@ -192,6 +227,7 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
         if (authTimer != null) {
             authTimer.cancel(false);
         }
+        cancelRouteTimer();
         ctx.fireChannelInactive();
     }
 

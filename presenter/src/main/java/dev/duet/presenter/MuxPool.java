@@ -1,5 +1,6 @@
 package dev.duet.presenter;
 
+import dev.duet.protocol.mux.MuxFailureDetector;
 import dev.duet.protocol.mux.MuxFrameDecoder;
 import dev.duet.protocol.mux.MuxFrameEncoder;
 import dev.duet.protocol.mux.MuxFrames;
@@ -25,6 +26,7 @@ import io.netty.util.concurrent.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -34,7 +36,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A fixed number of long-lived mux connections to one chat server, shared by every client routed there. Streams go to
  * the ready connection with the fewest streams. A slot whose connection is lost (or that received {@code GOAWAY})
- * connects again with jittered exponential backoff, until the pool is closed.
+ * connects again with jittered exponential backoff, until the pool is closed or retired.
+ *
+ * <h3>Health</h3>
+ * Each connection has a {@link MuxFailureDetector}: one whose {@code PING} goes unanswered past the threshold is
+ * closed as sick. A connection attempt must finish its {@code HELLO} within that threshold too. The pool is
+ * {@linkplain #isUnreachable() unreachable} while none of its connections is up and its last attempt to connect
+ * failed — a killed chat server is unreachable within one reconnect (about 100 ms), a black-holed one within the
+ * threshold — and routing then goes around it. Streams waiting for a connection fail at once when it becomes
+ * unreachable, so their clients are routed again.
  *
  * <p>The pool's gauge {@code duet.presenter.mux.connections{chat_server}} (connections up) lives as long as the pool:
  * closing the pool removes it from the registry.
@@ -51,6 +61,10 @@ final class MuxPool {
     private static final long READY_WAIT_MILLIS = 5_000;
 
     private final AtomicInteger connected = new AtomicInteger();
+    private final Duration pingInterval;
+    private final Duration pingThreshold;
+    private final Runnable healthChanged;
+    private volatile boolean unreachable;
     private final MeterRegistry registry;
     private final Gauge connectedGauge;
     private final Queue<PendingOpen> waiting = new ConcurrentLinkedQueue<>();
@@ -59,6 +73,7 @@ final class MuxPool {
     private final class Slot {
         volatile Channel channel;
         volatile MuxHandler mux;
+        volatile Channel sick;
         long backoffMillis = MIN_BACKOFF_MILLIS;
 
         void connect() {
@@ -71,34 +86,53 @@ final class MuxPool {
                 protected void initChannel(Channel ch) {
                     ch.pipeline().addLast(new MuxFrameDecoder(settings.maxFrameSize(),
                             MuxFrames.DEFAULT_FRAME_TIMEOUT_MILLIS), new MuxFrameEncoder(), handler,
-                            new GoAwayWatcher(Slot.this));
+                            new MuxFailureDetector(pingInterval, pingThreshold), new GoAwayWatcher(Slot.this));
                 }
             }).connect(member.host(), member.muxPort());
             Channel ch = connecting.channel();
             connecting.addListener(done -> {
                 if (!done.isSuccess()) {
-                    retryLater(ch, "connect failed: " + done.cause());
+                    attemptFailed(ch, "connect failed: " + done.cause());
                     return;
                 }
-                handler.ready().addListener(ready -> {
-                    if (!ready.isSuccess()) {
+                // A peer that accepts but never says HELLO (a black-holed link) must not hold the slot forever.
+                ch.eventLoop().schedule(() -> {
+                    if (!handler.ready().isDone()) {
                         ch.close();
-                        retryLater(ch, "handshake failed: " + ready.cause());
+                    }
+                }, pingThreshold.toMillis(), TimeUnit.MILLISECONDS);
+                handler.ready().addListener(ready -> {
+                    if (!ready.isSuccess() || !ch.isActive()) {
+                        ch.close();
+                        attemptFailed(ch, "no HELLO within " + pingThreshold.toMillis() + " ms"
+                                + (ready.cause() == null ? "" : ": " + ready.cause()));
                         return;
                     }
                     backoffMillis = MIN_BACKOFF_MILLIS;
                     mux = handler;
                     channel = ch;
                     connected.incrementAndGet();
+                    setUnreachable(false);
                     openWaiting();
                     ch.closeFuture().addListener(gone -> {
                         connected.decrementAndGet();
                         if (channel == ch) {
-                            retryLater(ch, "connection closed");
+                            if (sick == ch) {
+                                attemptFailed(ch, "closed as sick");
+                            } else {
+                                retryLater(ch, "connection closed");
+                            }
                         }
                     });
                 });
             });
+        }
+
+        private void attemptFailed(Channel ch, String why) {
+            if (connected.get() == 0 && !closed) {
+                setUnreachable(true);
+            }
+            retryLater(ch, why);
         }
 
         /** The chat server is draining this connection: open a replacement, retire this one once it is empty. */
@@ -136,7 +170,7 @@ final class MuxPool {
         }
     }
 
-    /** Passes a chat server's {@code GOAWAY} to the slot, which replaces the connection. */
+    /** Passes a chat server's {@code GOAWAY} (replace the connection) and a sick verdict to the slot. */
     private static final class GoAwayWatcher extends ChannelInboundHandlerAdapter {
         private final Slot slot;
 
@@ -148,6 +182,8 @@ final class MuxPool {
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof GoAway) {
                 slot.replace(ctx.channel(), ctx.pipeline().get(MuxHandler.class));
+            } else if (evt instanceof MuxFailureDetector.MuxConnectionSick) {
+                slot.sick = ctx.channel();
             }
             ctx.fireUserEventTriggered(evt);
         }
@@ -158,9 +194,14 @@ final class MuxPool {
         }
     }
 
-    MuxPool(Member member, Bootstrap bootstrap, MuxSettings settings, int size, MeterRegistry registry) {
+    MuxPool(Member member, Bootstrap bootstrap, MuxSettings settings, int size, Duration pingInterval,
+            Duration pingThreshold, MeterRegistry registry, Runnable healthChanged) {
         this.member = member;
-        this.bootstrap = bootstrap.clone().option(ChannelOption.TCP_NODELAY, true);
+        this.pingInterval = pingInterval;
+        this.pingThreshold = pingThreshold;
+        this.healthChanged = healthChanged;
+        this.bootstrap = bootstrap.clone().option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) pingThreshold.toMillis());
         this.settings = settings;
         this.registry = registry;
         this.connectedGauge = Gauge.builder("duet.presenter.mux.connections", connected, AtomicInteger::get)
@@ -178,6 +219,39 @@ final class MuxPool {
 
     int connectedCount() {
         return connected.get();
+    }
+
+    /** No connection up and the last attempt failed: route around this chat server. */
+    boolean isUnreachable() {
+        return unreachable;
+    }
+
+    /** Whether a new stream could go out now: a connection is up and not going away. */
+    boolean isServing() {
+        for (Slot slot : slots) {
+            MuxHandler mux = slot.mux;
+            Channel channel = slot.channel;
+            if (mux != null && channel != null && channel.isActive() && !mux.isGoingAway()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void setUnreachable(boolean now) {
+        if (unreachable != now) {
+            unreachable = now;
+            if (now) {
+                log.warn("chat server {} ({}:{}) is unreachable: routing around it", member.id(), member.host(),
+                        member.muxPort());
+                for (PendingOpen pending; (pending = waiting.poll()) != null; ) {
+                    pending.result().tryFailure(new IllegalStateException(member.id() + " is unreachable"));
+                }
+            } else {
+                log.info("chat server {} is reachable again", member.id());
+            }
+            healthChanged.run();
+        }
     }
 
     /**
@@ -256,16 +330,35 @@ final class MuxPool {
 
     /** Closes every connection, which closes their streams and so the clients relayed over them. */
     void close() {
+        stop();
+        for (Slot slot : slots) {
+            Channel channel = slot.channel;
+            if (channel != null) {
+                channel.close();
+            }
+        }
+    }
+
+    /**
+     * Takes no more streams and connects no more, but lets the streams in progress finish: each connection closes
+     * once it has none left, as after a {@code GOAWAY}. For a member that left the ring.
+     */
+    void retire() {
+        stop();
+        for (Slot slot : slots) {
+            Channel channel = slot.channel;
+            MuxHandler mux = slot.mux;
+            if (channel != null && mux != null) {
+                channel.eventLoop().execute(() -> slot.closeWhenEmpty(channel, mux));
+            }
+        }
+    }
+
+    private void stop() {
         closed = true;
         registry.remove(connectedGauge);
         for (PendingOpen pending; (pending = waiting.poll()) != null; ) {
             pending.result().tryFailure(new IllegalStateException("the pool to " + member.id() + " is closed"));
-        }
-        for (Slot slot : slots) {
-            Channel channel = slot.channel;
-            if (channel != null) {
-                channel.close().syncUninterruptibly();
-            }
         }
     }
 }

@@ -6,50 +6,112 @@ import dev.duet.ring.Member;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.Bootstrap;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One {@link MuxPool} per chat server on the ring; a member leaving the ring closes its pool, which removes the pool's
- * meters, so a presenter's meters name only the chat servers it knows now.
+ * One {@link MuxPool} per chat server the presenter routes to.
+ *
+ * <h3>Members that leave the ring</h3>
+ * A member whose znode went away while its mux connections still work and did not say {@code GOAWAY} is
+ * <em>retained</em>: its ZooKeeper session expired (ZooKeeper trouble on its side), but it is up and serving, so
+ * clients keep being routed to it. Once its pool stops serving (connections lost, sick, or going away) it is retired:
+ * it takes no new streams and each connection closes when its last stream ends. A retired pool's meters go with it.
+ *
+ * <p>{@link #healthVersion()} changes whenever the routing this class feeds changes: a pool became (un)reachable, a
+ * member was retained or retired.
  */
 final class MuxPools {
     private final Map<String, MuxPool> pools = new ConcurrentHashMap<>();
     private final Bootstrap bootstrap;
     private final MuxSettings settings;
     private final int poolSize;
+    private final Duration pingInterval;
+    private final Duration pingThreshold;
     private final MeterRegistry registry;
+    private final AtomicLong healthVersion = new AtomicLong();
+    private volatile HashRing ring = HashRing.empty();
 
-    MuxPools(Bootstrap bootstrap, MuxSettings settings, int poolSize, MeterRegistry registry) {
+    MuxPools(Bootstrap bootstrap, MuxSettings settings, int poolSize, Duration pingInterval, Duration pingThreshold,
+             MeterRegistry registry) {
         this.bootstrap = bootstrap;
         this.settings = settings;
         this.poolSize = poolSize;
+        this.pingInterval = pingInterval;
+        this.pingThreshold = pingThreshold;
         this.registry = registry;
     }
 
     /** The pool for {@code member}, connecting it on first use (and again if the member's address changed). */
     MuxPool pool(Member member) {
-        return pools.compute(member.id(), (id, pool) -> {
-            if (pool != null && pool.member().host().equals(member.host())
-                    && pool.member().muxPort() == member.muxPort()) {
-                return pool;
-            }
-            if (pool != null) {
-                pool.close();
-            }
-            return new MuxPool(member, bootstrap, settings, poolSize, registry);
-        });
+        MuxPool current = pools.get(member.id());
+        if (current != null && sameAddress(current.member(), member)) {
+            return current;
+        }
+        MuxPool created = new MuxPool(member, bootstrap, settings, poolSize, pingInterval, pingThreshold, registry,
+                this::healthChanged);
+        MuxPool previous = pools.put(member.id(), created);
+        if (previous != null && previous != created) {
+            previous.retire();
+        }
+        healthChanged();
+        return created;
     }
 
-    /** Closes the pools of members no longer on {@code ring}: their clients are closed and reconnect. */
-    void retainMembersOf(HashRing ring) {
+    private static boolean sameAddress(Member a, Member b) {
+        return a.host().equals(b.host()) && a.muxPort() == b.muxPort();
+    }
+
+    /** The ring changed: connect to its new members ahead of their first client, retire what no longer serves. */
+    void ringChanged(HashRing current) {
+        ring = current;
+        for (Member member : current.members().values()) {
+            pool(member);
+        }
+        retireDeparted();
+    }
+
+    private void healthChanged() {
+        healthVersion.incrementAndGet();
+        retireDeparted();
+    }
+
+    private void retireDeparted() {
+        HashRing current = ring;
         pools.entrySet().removeIf(entry -> {
-            if (ring.member(entry.getKey()).isEmpty()) {
-                entry.getValue().close();
+            MuxPool pool = entry.getValue();
+            if (current.member(entry.getKey()).isEmpty() && !pool.isServing()) {
+                pool.retire();
+                healthVersion.incrementAndGet();
                 return true;
             }
             return false;
         });
+    }
+
+    /** Members off the ring whose pools still serve (see the class comment). */
+    List<Member> retained() {
+        HashRing current = ring;
+        List<Member> retained = new ArrayList<>();
+        pools.forEach((id, pool) -> {
+            if (current.member(id).isEmpty()) {
+                retained.add(pool.member());
+            }
+        });
+        return retained;
+    }
+
+    boolean isUnreachable(String memberId) {
+        MuxPool pool = pools.get(memberId);
+        return pool != null && pool.isUnreachable();
+    }
+
+    long healthVersion() {
+        return healthVersion.get();
     }
 
     Map<String, MuxPool> pools() {

@@ -3,7 +3,6 @@ package dev.duet.presenter;
 import dev.duet.protocol.auth.TokenVerifier;
 import dev.duet.protocol.transport.NettyTransport;
 import dev.duet.ring.HashRing;
-import dev.duet.ring.Member;
 import dev.duet.ring.RingMembership;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.Bootstrap;
@@ -71,7 +70,7 @@ public final class Presenter implements Closeable {
         this.acceptors = transport.newGroup(1, new DefaultThreadFactory("duet-presenter-accept"));
         this.workers = transport.newGroup(config.ioThreads(), new DefaultThreadFactory("duet-presenter-io"));
         this.pools = new MuxPools(new Bootstrap().group(workers).channel(transport.clientChannel()),
-                config.muxSettings(), config.poolSize(), registry);
+                config.muxSettings(), config.poolSize(), config.muxPingInterval(), config.muxPingThreshold(), registry);
         registry.gauge("duet.presenter.ring.epoch", ring, RingMembership::epoch);
         registry.gauge("duet.presenter.draining", this, presenter -> presenter.draining ? 1 : 0);
     }
@@ -98,12 +97,9 @@ public final class Presenter implements Closeable {
         return presenter;
     }
 
-    /** Closes the pools of members that left; connects to new members ahead of their first client. */
+    /** Connects to new members ahead of their first client; retires the pools of members that left. */
     private void ringChanged(HashRing current) {
-        pools.retainMembersOf(current);
-        for (Member member : current.members().values()) {
-            pools.pool(member);
-        }
+        pools.ringChanged(current);
     }
 
     /** New connections pick up a renewed certificate within {@link #CERTIFICATE_CHECK_SECONDS}. */
@@ -118,8 +114,8 @@ public final class Presenter implements Closeable {
     }
 
     private void listen() throws InterruptedException {
-        Routing routing = new Routing(new TokenVerifier(config.tokenKeys(), Clock.systemUTC()), ring, pools, config,
-                metrics);
+        Routing routing = new Routing(new TokenVerifier(config.tokenKeys(), Clock.systemUTC()), ring,
+                new RoutingView(ring, pools, config.virtualNodes()), pools, config, metrics);
         ClientGate gate = new ClientGate(config, metrics);
         long idleSeconds = config.idleTimeout().toSeconds();
         listener = new ServerBootstrap()

@@ -16,7 +16,8 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
                               Duration authTimeout, Duration idleTimeout, int maxFirstFrameSize, int maxConnections,
                               int maxConnectionsPerAddress, int handshakesPerSecond, int routeAttempts,
                               int ioThreads, String ticketKeysPath, Duration ticketKeyRotation,
-                              int muxStreamWindow, int muxConnectionWindow, int muxMaxFrameSize) {
+                              int muxStreamWindow, int muxConnectionWindow, int muxMaxFrameSize,
+                              Duration muxPingInterval, Duration muxPingThreshold, Duration routeTimeout) {
 
     public PresenterConfig {
         Objects.requireNonNull(id, "id");
@@ -57,6 +58,9 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
         private int maxConnectionsPerAddress = 1_000;
         private int handshakesPerSecond = 5_000;
         private int routeAttempts = 3;
+        private Duration muxPingInterval = Duration.ofSeconds(1);
+        private Duration muxPingThreshold = Duration.ofSeconds(2);
+        private Duration routeTimeout = Duration.ofSeconds(5);
         private int ioThreads = 0;
         private String ticketKeysPath = "/duet/tls/ticket-keys";
         private Duration ticketKeyRotation = Duration.ofHours(12);
@@ -127,6 +131,23 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
             return this;
         }
 
+        /**
+         * The failure detector on mux connections: a {@code PING} every {@code interval}; a connection with one
+         * unanswered for {@code threshold} is closed as sick, and a chat server none of whose connections works is
+         * routed around.
+         */
+        public Builder muxPing(Duration interval, Duration threshold) {
+            muxPingInterval = interval;
+            muxPingThreshold = threshold;
+            return this;
+        }
+
+        /** Longest wait for a chat server's first answer on a client's new stream. */
+        public Builder routeTimeout(Duration value) {
+            routeTimeout = value;
+            return this;
+        }
+
         public Builder ioThreads(int value) {
             ioThreads = value;
             return this;
@@ -156,7 +177,8 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
             return new PresenterConfig(id, bindAddress, port, certificateChain, privateKey, tokenKeys, ringPath,
                     virtualNodes, poolSize, authTimeout, idleTimeout, maxFirstFrameSize, maxConnections,
                     maxConnectionsPerAddress, handshakesPerSecond, routeAttempts, ioThreads, ticketKeysPath,
-                    ticketKeyRotation, muxStreamWindow, muxConnectionWindow, muxMaxFrameSize);
+                    ticketKeyRotation, muxStreamWindow, muxConnectionWindow, muxMaxFrameSize, muxPingInterval,
+                    muxPingThreshold, routeTimeout);
         }
     }
 }

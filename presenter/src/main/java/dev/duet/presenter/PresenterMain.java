@@ -76,6 +76,17 @@ public final class PresenterMain implements Callable<Integer> {
             description = "Chat servers tried for one client when they answer NOT_OWNER or OVERLOAD.")
     int routeAttempts;
 
+    @Option(names = "--route-timeout", defaultValue = "PT5S",
+            description = "Longest wait for a chat server's first answer on a client's new stream.")
+    Duration routeTimeout;
+
+    @Option(names = "--mux-ping-interval", defaultValue = "PT1S", description = "PING period on mux connections.")
+    Duration muxPingInterval;
+
+    @Option(names = "--mux-ping-threshold", defaultValue = "PT2S",
+            description = "A mux connection with a PING unanswered this long is closed as sick.")
+    Duration muxPingThreshold;
+
     @Option(names = "--idle-timeout", defaultValue = "PT30M", description = "Idle client connections are closed.")
     Duration idleTimeout;
 
@@ -124,6 +135,9 @@ public final class PresenterMain implements Callable<Integer> {
         Settings.positive("auth-timeout", authTimeout);
         Settings.between("max-first-frame-size", maxFirstFrameSize, 1024, 16 << 20);
         Settings.between("route-attempts", routeAttempts, 1, 10);
+        Settings.positive("route-timeout", routeTimeout);
+        Settings.positive("mux-ping-interval", muxPingInterval);
+        Settings.positive("mux-ping-threshold", muxPingThreshold);
         Settings.check("idle-timeout", idleTimeout.toSeconds() >= 1, "must be at least 1 s", idleTimeout);
         Settings.between("max-connections", maxConnections, 1, 10_000_000);
         Settings.between("max-connections-per-address", maxConnectionsPerAddress, 1, 10_000_000);
@@ -139,6 +153,7 @@ public final class PresenterMain implements Callable<Integer> {
                 .bindAddress(bind).port(port).ringPath(ringPath).poolSize(poolSize)
                 .muxWindows(muxWindows.streamWindow(), muxWindows.connectionWindow()).muxMaxFrameSize(muxMaxFrameSize)
                 .authTimeout(authTimeout).maxFirstFrameSize(maxFirstFrameSize).routeAttempts(routeAttempts)
+                .routeTimeout(routeTimeout).muxPing(muxPingInterval, muxPingThreshold)
                 .idleTimeout(idleTimeout).maxConnections(maxConnections, maxConnectionsPerAddress)
                 .handshakesPerSecond(handshakesPerSecond).ticketKeys(ticketKeysPath, ticketKeyRotation).build();
         CuratorFramework curator = CuratorFrameworkFactory.builder().connectString(zookeeper.connectString())

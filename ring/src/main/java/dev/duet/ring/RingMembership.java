@@ -10,6 +10,7 @@ import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -204,8 +205,9 @@ public final class RingMembership implements Closeable {
             return;
         }
         try {
-            incarnation = readIncarnation();
-            HashRing next = read();
+            ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
+            incarnation = readIncarnation(zk);
+            HashRing next = read(zk);
             HashRing previous = ring;
             if (next.epoch() != previous.epoch()) {
                 if (next.epoch() < previous.epoch()) {
@@ -217,17 +219,24 @@ public final class RingMembership implements Closeable {
                 listeners.forEach(listener -> listener.ringChanged(previous, next));
             }
         } catch (Exception e) {
-            if (!closed) {
+            if (closed) {
+                return;
+            }
+            if (connected) {
                 log.warn("could not read the ring at {} ({}); keeping epoch {} and retrying", membersPath,
                         e.toString(), ring.epoch());
                 executor.schedule(this::requestRefresh, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            } else {
+                // The reconnection brings a refresh of its own.
+                log.debug("ring read while disconnected failed: {}", e.toString());
             }
         }
     }
 
-    private long readIncarnation() throws Exception {
+    private long readIncarnation(ZooKeeper zk) throws Exception {
+        String path = ZKPaths.fixForNamespace(client.getNamespace(), incarnationPath);
         try {
-            return ByteBuffer.wrap(client.getData().forPath(incarnationPath)).getLong();
+            return ByteBuffer.wrap(zk.getData(path, false, null)).getLong();
         } catch (KeeperException.NoNodeException absent) {
             byte[] fresh = ByteBuffer.allocate(Long.BYTES).putLong(new SecureRandom().nextLong() & Long.MAX_VALUE)
                     .array();
@@ -236,38 +245,44 @@ public final class RingMembership implements Closeable {
             } catch (KeeperException.NodeExistsException raced) {
                 // another process wrote it first: its number is the incarnation
             }
-            return ByteBuffer.wrap(client.getData().forPath(incarnationPath)).getLong();
+            return ByteBuffer.wrap(zk.getData(path, false, null)).getLong();
         }
     }
 
-    private HashRing read() throws Exception {
+    /**
+     * Reads the membership with the plain ZooKeeper handle, not through Curator's retry loop: a read begun while
+     * disconnected fails at once instead of holding the ring's thread in backoff sleeps, and the refresh that the
+     * reconnection brings runs right away.
+     */
+    private HashRing read(ZooKeeper zk) throws Exception {
+        String members = ZKPaths.fixForNamespace(client.getNamespace(), membersPath);
         Stat parent = new Stat();
         List<String> children;
         try {
-            children = client.getChildren().storingStatIn(parent).forPath(membersPath);
+            children = zk.getChildren(members, false, parent);
         } catch (KeeperException.NoNodeException e) {
             client.createContainers(membersPath);
-            children = client.getChildren().storingStatIn(parent).forPath(membersPath);
+            children = zk.getChildren(members, false, parent);
         }
         long epoch = parent.getPzxid();
-        List<Member> members = new ArrayList<>(children.size());
+        List<Member> found = new ArrayList<>(children.size());
         for (String child : children) {
             Stat stat = new Stat();
             byte[] data;
             try {
-                data = client.getData().storingStatIn(stat).forPath(ZKPaths.makePath(membersPath, child));
+                data = zk.getData(ZKPaths.makePath(members, child), false, stat);
             } catch (KeeperException.NoNodeException gone) {
                 // Deleted since we listed it: the deletion's own event brings a newer read.
                 continue;
             }
             epoch = Math.max(epoch, stat.getMzxid());
             try {
-                members.add(Member.fromBytes(data));
+                found.add(Member.fromBytes(data));
             } catch (IllegalArgumentException e) {
                 log.warn("ignoring ring member {} with unreadable data: {}", child, e.getMessage());
             }
         }
-        return HashRing.of(epoch, members, virtualNodes);
+        return HashRing.of(epoch, found, virtualNodes);
     }
 
     private static void executeQuietly(ExecutorService executor, Runnable task) {
