@@ -68,12 +68,13 @@ public final class ChatServer implements Closeable {
     private Channel muxListener;
     private Channel clientListener;
     private volatile boolean draining;
+    private volatile Member registered;
 
     private ChatServer(ChatServerConfig config, HBaseChatStore store, RingMembership ring, MeterRegistry registry) {
         this.config = config;
         this.store = store;
         this.ring = ring;
-        this.owners = new OwnerLookup(ring, config.id());
+        this.owners = new OwnerLookup(ring, config.id(), () -> registered);
         this.hub = new CoupleHub(store, owners);
         this.metrics = new ChatMetrics(registry);
         NettyTransport transport = NettyTransport.best();
@@ -99,10 +100,11 @@ public final class ChatServer implements Closeable {
         try {
             server.listen();
             ring.start();
-            ring.register(server.member(), timeout);
-            String self = config.id();
-            if (!ring.awaitRing(view -> view.member(self).isPresent(), timeout)) {
-                throw new IllegalStateException("the ring never showed " + self + " after registering");
+            Member self = server.member();
+            ring.register(self, timeout);
+            server.registered = self;
+            if (!ring.awaitRing(view -> view.member(self.id()).isPresent(), timeout)) {
+                throw new IllegalStateException("the ring never showed " + self.id() + " after registering");
             }
         } catch (Exception e) {
             server.close();
@@ -160,7 +162,8 @@ public final class ChatServer implements Closeable {
     }
 
     private Member member() {
-        return new Member(config.id(), config.advertisedHost(), muxPort(), config.adminPort(), config.weight());
+        int advertised = config.advertisedMuxPort() == 0 ? muxPort() : config.advertisedMuxPort();
+        return new Member(config.id(), config.advertisedHost(), advertised, config.adminPort(), config.weight());
     }
 
     public int muxPort() {
@@ -203,6 +206,7 @@ public final class ChatServer implements Closeable {
      */
     public boolean drain(Duration deadline) throws Exception {
         draining = true;
+        registered = null;
         ring.deregister();
         for (Channel connection : muxConnections) {
             connection.eventLoop().execute(() -> {
@@ -226,6 +230,7 @@ public final class ChatServer implements Closeable {
     @Override
     public void close() {
         draining = true;
+        registered = null;
         ring.close();
         if (muxListener != null) {
             muxListener.close().syncUninterruptibly();

@@ -18,7 +18,7 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
                                int adminPort, TokenKeys tokenKeys, String ringPath, int virtualNodes, double weight,
                                ChatLimits limits, StoreSettings store, int maxClientFrameSize,
                                int muxStreamWindow, int muxConnectionWindow, int ioThreads,
-                               SslContext directTls) {
+                               SslContext directTls, int advertisedMuxPort) {
 
     public ChatServerConfig {
         Objects.requireNonNull(id, "id");
@@ -26,7 +26,8 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
         if (id.isEmpty() || id.contains("/")) {
             throw new IllegalArgumentException("id must be non-empty and without '/': " + id);
         }
-        if (muxPort < 0 || muxPort > 65535 || clientPort < -1 || clientPort > 65535) {
+        if (muxPort < 0 || muxPort > 65535 || clientPort < -1 || clientPort > 65535 || advertisedMuxPort < 0
+                || advertisedMuxPort > 65535) {
             throw new IllegalArgumentException("ports must be 0-65535 (client port -1 for none)");
         }
     }
@@ -44,6 +45,7 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
         private final String id;
         private final TokenKeys tokenKeys;
         private String advertisedHost = "127.0.0.1";
+        private int advertisedMuxPort = 0;
         private String bindAddress = "0.0.0.0";
         private int muxPort = 7100;
         private int clientPort = -1;
@@ -66,6 +68,12 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
 
         public Builder advertisedHost(String value) {
             advertisedHost = value;
+            return this;
+        }
+
+        /** The mux port presenters are told to connect to, when it is not the bound one (NAT, a proxy); 0: bound. */
+        public Builder advertisedMuxPort(int value) {
+            advertisedMuxPort = value;
             return this;
         }
 
@@ -138,7 +146,7 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
         public ChatServerConfig build() {
             return new ChatServerConfig(id, advertisedHost, bindAddress, muxPort, clientPort, adminPort, tokenKeys,
                     ringPath, virtualNodes, weight, limits, store, maxClientFrameSize, muxStreamWindow,
-                    muxConnectionWindow, ioThreads, directTls);
+                    muxConnectionWindow, ioThreads, directTls, advertisedMuxPort);
         }
     }
 }

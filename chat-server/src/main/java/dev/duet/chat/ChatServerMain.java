@@ -46,6 +46,10 @@ public final class ChatServerMain implements Callable<Integer> {
     @Option(names = "--mux-port", defaultValue = "7100", description = "Port for presenters' mux connections.")
     int muxPort;
 
+    @Option(names = "--advertised-mux-port", defaultValue = "0",
+            description = "Mux port presenters connect to, when not --mux-port (NAT, a proxy); 0: --mux-port.")
+    int advertisedMuxPort;
+
     @Option(names = "--client-port", defaultValue = "-1",
             description = "Port for direct client connections (-1: none).")
     int clientPort;
@@ -160,6 +164,7 @@ public final class ChatServerMain implements Callable<Integer> {
         Settings.between("admin-port", adminPort, 0, 65535);
         Settings.positive("store-operation-timeout", storeOperationTimeout);
         Settings.between("append-attempts", appendAttempts, 1, 100);
+        Settings.between("advertised-mux-port", advertisedMuxPort, 0, 65535);
         limits.validate();
         Settings.between("max-client-frame-size", maxClientFrameSize, 1024, 16 << 20);
         muxWindows.validate();
@@ -175,7 +180,7 @@ public final class ChatServerMain implements Callable<Integer> {
                 hbaseQuorum != null ? hbaseQuorum : zookeeper.connectString().split(":")[0]);
         hbase.setInt(HConstants.ZOOKEEPER_CLIENT_PORT, hbasePort);
         ChatServerConfig config = ChatServerConfig.builder(id, TokenKeys.load(tokenKeys))
-                .advertisedHost(host).bindAddress(bind).muxPort(muxPort).clientPort(clientPort).ringPath(ringPath)
+                .advertisedHost(host).advertisedMuxPort(advertisedMuxPort).bindAddress(bind).muxPort(muxPort).clientPort(clientPort).ringPath(ringPath)
                 .adminPort(adminPort).limits(limits.toLimits())
                 .store(new StoreSettings(STORE.namespace(), STORE.table(), storeOperationTimeout, appendAttempts))
                 .maxClientFrameSize(maxClientFrameSize)

@@ -114,6 +114,11 @@ public final class RingMembership implements Closeable {
         return ring.epoch();
     }
 
+    /** Virtual nodes per member of weight 1.0, as this membership builds its rings. */
+    public int virtualNodes() {
+        return virtualNodes;
+    }
+
     /** The incarnation of the ensemble's ring ({@code 0} until the first read): epochs compare only within one. */
     public long incarnation() {
         return incarnation;

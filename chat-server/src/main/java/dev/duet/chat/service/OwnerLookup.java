@@ -5,11 +5,13 @@ import dev.duet.ring.HashRing;
 import dev.duet.ring.Member;
 import dev.duet.ring.RingMembership;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -21,12 +23,17 @@ import java.util.stream.Collectors;
  * couples to the next member clockwise at once, long before the dead server's ZooKeeper session expires, and this
  * server takes them over (fenced in the couple's row, so a second owner is safe). When the reports stop, the view is
  * the ring again; the couple's owner takes it back as soon as a session starts there.
+ *
+ * <p>While this server is registered, the view always includes it: a ring read without its znode (its ZooKeeper
+ * session expired, and the znode is being created again) must not make it give up its couples.
  */
 public final class OwnerLookup {
     static final long REPORT_TTL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final RingMembership ring;
     private final String selfId;
+    private final Supplier<Member> registered;
+    private volatile Inclusion inclusion;
     private final Map<String, Long> unreachableUntil = new ConcurrentHashMap<>();
     private volatile Exclusion exclusion;
 
@@ -34,9 +41,33 @@ public final class OwnerLookup {
     private record Exclusion(HashRing base, Set<String> excluded, HashRing view) {
     }
 
-    public OwnerLookup(RingMembership ring, String selfId) {
+    /** A ring read without this server, and the ring with it put back. */
+    private record Inclusion(HashRing read, HashRing view) {
+    }
+
+    /** {@code registered}: this server's member while it is registered on the ring, null before and once draining. */
+    public OwnerLookup(RingMembership ring, String selfId, Supplier<Member> registered) {
         this.ring = ring;
         this.selfId = selfId;
+        this.registered = registered;
+    }
+
+    /** ZooKeeper's ring, with this server in it while it is registered. */
+    private HashRing ring() {
+        HashRing read = ring.ring();
+        Member self = registered.get();
+        if (self == null || read.member(selfId).isPresent()) {
+            return read;
+        }
+        Inclusion last = inclusion;
+        if (last != null && last.read() == read) {
+            return last.view();
+        }
+        List<Member> members = new ArrayList<>(read.members().values());
+        members.add(self);
+        Inclusion next = new Inclusion(read, HashRing.of(read.epoch(), members, ring.virtualNodes()));
+        inclusion = next;
+        return next.view();
     }
 
     /** A presenter could not reach {@code memberIds}: route as if they were off the ring for a while. */
@@ -51,7 +82,7 @@ public final class OwnerLookup {
 
     /** The ring, minus the members recently reported unreachable. */
     HashRing view() {
-        HashRing base = ring.ring();
+        HashRing base = ring();
         if (unreachableUntil.isEmpty()) {
             return base;
         }

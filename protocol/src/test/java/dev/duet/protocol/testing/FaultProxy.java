@@ -58,8 +58,10 @@ public final class FaultProxy implements Closeable {
     /** Resets every relayed connection; new connections are still accepted. */
     public void cut() throws IOException {
         for (Socket socket : sockets) {
-            socket.setSoLinger(true, 0);
-            socket.close();
+            if (!socket.isClosed()) {
+                socket.setSoLinger(true, 0);
+                socket.close();
+            }
         }
         sockets.clear();
     }
