@@ -1,42 +1,30 @@
 package dev.duet.launcher;
 
 import dev.duet.chat.ChatServer;
-import dev.duet.chat.ChatServerConfig;
 import dev.duet.chat.service.ChatLimits;
 import dev.duet.chat.store.AppendRequest;
 import dev.duet.chat.store.HBaseChatStore;
 import dev.duet.chat.store.OwnerClaim;
 import dev.duet.chat.store.OwnershipLostException;
 import dev.duet.chat.testing.ChatCluster;
-import dev.duet.chat.testing.SharedHBase;
 import dev.duet.client.ChatListener;
-import dev.duet.client.ClientOptions;
 import dev.duet.client.DuetClient;
 import dev.duet.presenter.Presenter;
-import dev.duet.presenter.PresenterConfig;
-import dev.duet.presenter.SelfSignedCertificate;
-import dev.duet.protocol.auth.TokenSigner;
 import dev.duet.ring.HashRing;
 import dev.duet.ring.Member;
 import dev.duet.thrift.chat.Message;
 import dev.duet.thrift.chat.SendResult;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,6 +35,7 @@ import java.util.stream.LongStream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -62,32 +51,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   <li>a second owner appending for a moved couple with the claim it had before the move;</li>
  *   <li>devices reconnecting with a stale {@code lastSeenSeq} (they forget what came after it).</li>
  * </ul>
- * Seeded: the seed is in every failure message; {@code -Dduet.delivery.seed=N} replays one run, and
+ * Seeded: the seed is in every failure message; {@code mvn verify -Dduet.delivery.seed=N} replays its choices (thread
+ * timing still varies), and
  * {@code -Dduet.delivery.messages=M} makes each device send M messages (default 12) for a longer run.
  */
 class DeliveryUnderFaultsTest {
     private static final int COUPLES = 4;
-    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final Duration WAIT = TestSystem.WAIT;
 
     @TempDir
     Path data;
 
-    private CuratorFramework zookeeper;
+    private TestSystem system;
     private final List<ChatServer> servers = new ArrayList<>();
-    private Presenter presenter;
-    private SelfSignedCertificate certificate;
     private final List<Device> devices = new ArrayList<>();
-    private String ringPath;
 
     @AfterEach
-    void stop() throws Exception {
-        devices.forEach(Device::close);
-        if (presenter != null) {
-            presenter.close();
-        }
-        servers.forEach(ChatServer::close);
-        if (zookeeper != null) {
-            zookeeper.close();
+    void stop() {
+        if (system != null) {
+            system.close();
         }
     }
 
@@ -109,24 +91,21 @@ class DeliveryUnderFaultsTest {
 
         /** Connects a new client; pushes still arriving on an older one are no longer this device's. */
         void connect(long lastSeen, Duration callTimeout) throws Exception {
-            String token = new TokenSigner(ChatCluster.KEYS, Clock.systemUTC()).sign(user, couple, partner,
-                    Duration.ofHours(1));
-            ClientOptions options = ClientOptions.of("127.0.0.1", presenter.port(), token, certificate.certificate())
-                    .withLastSeenSeq(lastSeen).withCallTimeout(callTimeout);
             int mine;
             synchronized (this) {
                 mine = ++generation;
             }
-            client = DuetClient.connect(options, new ChatListener() {
-                @Override
-                public void messageReceived(Message message) {
-                    synchronized (Device.this) {
-                        if (generation == mine) {
-                            received.add(message.getSeq());
+            client = system.connect(user, couple, partner,
+                    options -> options.withLastSeenSeq(lastSeen).withCallTimeout(callTimeout), new ChatListener() {
+                        @Override
+                        public void messageReceived(Message message) {
+                            synchronized (Device.this) {
+                                if (generation == mine) {
+                                    received.add(message.getSeq());
+                                }
+                            }
                         }
-                    }
-                }
-            }).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                    });
         }
 
         DuetClient client() {
@@ -157,12 +136,6 @@ class DeliveryUnderFaultsTest {
         synchronized List<Long> received() {
             return List.copyOf(received);
         }
-
-        void close() {
-            if (client != null) {
-                client.close();
-            }
-        }
     }
 
     private ChatServer startServer(String id) throws Exception {
@@ -170,9 +143,7 @@ class DeliveryUnderFaultsTest {
         ChatLimits lateReplies = new ChatLimits(defaults.authTimeout(), defaults.maxBodyChars(),
                 defaults.maxClientMsgIdChars(), defaults.maxHistoryPage(), defaults.catchUpPage(),
                 defaults.maxPipelinedRequests(), defaults.maxPendingPushBytes(), Duration.ofMillis(15));
-        ChatServer server = ChatServer.start(ChatServerConfig.builder(id, ChatCluster.KEYS).bindAddress("127.0.0.1")
-                        .muxPort(0).ringPath(ringPath).store(ChatCluster.STORE).limits(lateReplies).build(),
-                SharedHBase.get().clientConfiguration(), zookeeper, new SimpleMeterRegistry(), Duration.ofMinutes(1));
+        ChatServer server = system.startServer(id, b -> b.limits(lateReplies));
         servers.add(server);
         return server;
     }
@@ -184,17 +155,11 @@ class DeliveryUnderFaultsTest {
         Random random = new Random(seed);
         String context = "seed " + seed + " (rerun with -Dduet.delivery.seed=" + seed + ")";
 
-        zookeeper = CuratorFrameworkFactory.newClient(SharedHBase.get().zookeeperConnectString(),
-                new ExponentialBackoffRetry(100, 10));
-        zookeeper.start();
-        ringPath = "/delivery-" + seed;
-        certificate = SelfSignedCertificate.in(data.resolve("tls"));
+        system = new TestSystem(data, "/delivery-" + seed);
         for (int i = 1; i <= 3; i++) {
             startServer("cs-" + i);
         }
-        presenter = Presenter.start(PresenterConfig.builder("presenter-1", certificate.certificate(),
-                certificate.privateKey(), ChatCluster.KEYS).bindAddress("127.0.0.1").port(0).ringPath(ringPath)
-                .build(), zookeeper, new SimpleMeterRegistry());
+        Presenter presenter = system.startPresenter(b -> b);
         assertTrue(presenter.ring().awaitRing(ring -> ring.members().size() == 3, WAIT));
 
         List<String> couples = new ArrayList<>();
@@ -234,7 +199,6 @@ class DeliveryUnderFaultsTest {
         ChatServer leaving = servers.get(random.nextInt(3));
         leaving.drain(Duration.ofSeconds(10));
         leaving.close();
-        servers.remove(leaving);
         reconnectStale(random);
 
         for (Future<Map<String, SendResult>> future : sending) {
@@ -247,19 +211,17 @@ class DeliveryUnderFaultsTest {
                 + "couple moved to the new server: %s, server drained: %s%n", context, acknowledged.size(),
                 answeredByAnEarlierAttempt, moved, leaving.id());
 
-        try (HBaseChatStore store = HBaseChatStore.open(SharedHBase.get().clientConfiguration(), ChatCluster.STORE,
-                new SimpleMeterRegistry()).get(1, TimeUnit.MINUTES)) {
-            if (moved != null) {
-                Member oldOwner = before.ownerOf(moved);
-                OwnerClaim stale = new OwnerClaim(incarnation, before.epoch(), 0, oldOwner.id());
-                ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
-                        () -> store.append(moved, stale, List.of(new AppendRequest("intruder", "x", "stale")))
-                                .get(1, TimeUnit.MINUTES));
-                assertInstanceOf(OwnershipLostException.class, refused.getCause(), context);
-            }
-            for (String couple : couples) {
-                checkCouple(store, couple, acknowledged, context);
-            }
+        HBaseChatStore store = system.store();
+        if (moved != null) {
+            Member oldOwner = before.ownerOf(moved);
+            OwnerClaim stale = new OwnerClaim(incarnation, before.epoch(), 0, oldOwner.id());
+            ExecutionException refused = assertThrows(ExecutionException.class,
+                    () -> store.append(moved, stale, List.of(new AppendRequest("intruder", "x", "stale")))
+                            .get(1, TimeUnit.MINUTES));
+            assertInstanceOf(OwnershipLostException.class, refused.getCause(), context);
+        }
+        for (String couple : couples) {
+            checkCouple(store, couple, acknowledged, context);
         }
     }
 

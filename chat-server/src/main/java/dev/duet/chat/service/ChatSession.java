@@ -1,6 +1,7 @@
 package dev.duet.chat.service;
 
 import dev.duet.chat.store.ConcurrentAppendException;
+import dev.duet.chat.store.OwnershipLostException;
 import dev.duet.protocol.client.MessageCatalog;
 import dev.duet.protocol.client.ThriftMessage;
 import dev.duet.protocol.client.UnknownMethodException;
@@ -443,8 +444,9 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
             operations.metrics().requestFailed(method, error.getCode().name().toLowerCase());
             return error;
         }
+        // A couple claimed away is being moved: the client retries (same id) wherever it is routed next.
         boolean unavailable = cause instanceof IOException || cause instanceof TimeoutException
-                || cause instanceof ConcurrentAppendException;
+                || cause instanceof ConcurrentAppendException || cause instanceof OwnershipLostException;
         ErrorCode code = unavailable ? ErrorCode.UNAVAILABLE : ErrorCode.INTERNAL;
         operations.metrics().requestFailed(method, code.name().toLowerCase());
         if (!unavailable) {
