@@ -7,6 +7,7 @@ import dev.duet.chat.service.ClientPipeline;
 import dev.duet.chat.service.CoupleHub;
 import dev.duet.chat.service.OwnerLookup;
 import dev.duet.chat.store.HBaseChatStore;
+import dev.duet.chat.store.StoreProbe;
 import dev.duet.protocol.auth.TokenVerifier;
 import dev.duet.protocol.mux.MuxFrameDecoder;
 import dev.duet.protocol.mux.MuxFrameEncoder;
@@ -62,6 +63,7 @@ public final class ChatServer implements Closeable {
     private final OwnerLookup owners;
     private final CoupleHub hub;
     private final ChatMetrics metrics;
+    private final StoreProbe storeProbe;
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final ChannelGroup muxConnections = new DefaultChannelGroup("mux", GlobalEventExecutor.INSTANCE);
@@ -80,6 +82,8 @@ public final class ChatServer implements Closeable {
         NettyTransport transport = NettyTransport.best();
         this.acceptors = transport.newGroup(1, new DefaultThreadFactory("duet-chat-accept"));
         this.workers = transport.newGroup(config.ioThreads(), new DefaultThreadFactory("duet-chat-io"));
+        this.storeProbe = new StoreProbe(store, workers.next(), Duration.ofSeconds(1), Duration.ofSeconds(2));
+        registry.gauge("duet.chat.store.up", storeProbe, probe -> probe.isUp() ? 1 : 0);
         registry.gauge("duet.chat.ring.epoch", ring, RingMembership::epoch);
         registry.gauge("duet.chat.ring.connected", ring, r -> r.isConnected() ? 1 : 0);
         registry.gauge("duet.chat.mux.connections", muxConnections, ChannelGroup::size);
@@ -117,7 +121,8 @@ public final class ChatServer implements Closeable {
 
     private void listen() throws InterruptedException {
         ChatOperations operations = new ChatOperations(new TokenVerifier(config.tokenKeys(), Clock.systemUTC()),
-                store, hub, owners, config.limits(), metrics, Clock.systemUTC(), config.maxClientFrameSize());
+                store, hub, owners, config.limits(), metrics, Clock.systemUTC(), config.maxClientFrameSize(),
+                storeProbe::isUp);
         ClientPipeline clientPipeline = new ClientPipeline(operations, config.maxClientFrameSize());
         MuxConnectionMonitor monitor = new MuxConnectionMonitor(metrics.registry());
         int maxMuxFrame = config.muxSettings().maxFrameSize();
@@ -200,6 +205,19 @@ public final class ChatServer implements Closeable {
         return draining;
     }
 
+    /** Whether HBase answered its last probe. */
+    public boolean isStoreUp() {
+        return storeProbe.isUp();
+    }
+
+    /**
+     * Whether this server's znode is on the ring as ZooKeeper has it now: registered, connected to ZooKeeper (the
+     * last ring read stays in force while disconnected, but the znode may be gone), and not draining.
+     */
+    public boolean isRegistered() {
+        return registered != null && ring.isConnected() && ring.ring().member(config.id()).isPresent();
+    }
+
     /**
      * Leaves the ring, refuses new streams and connections, and waits up to {@code deadline} for every session to
      * end. Returns whether they all did.
@@ -239,6 +257,7 @@ public final class ChatServer implements Closeable {
             clientListener.close().syncUninterruptibly();
         }
         muxConnections.close().syncUninterruptibly();
+        storeProbe.close();
         acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         try {

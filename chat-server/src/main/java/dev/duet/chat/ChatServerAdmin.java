@@ -28,9 +28,10 @@ public final class ChatServerAdmin implements AdminTarget {
         return server.id();
     }
 
+    /** On the ring as ZooKeeper has it now, HBase answering, not draining. */
     @Override
     public boolean isReady() {
-        return !server.isDraining() && server.ring().ring().member(server.id()).isPresent();
+        return !server.isDraining() && server.isRegistered() && server.isStoreUp();
     }
 
     @Override
@@ -48,7 +49,9 @@ public final class ChatServerAdmin implements AdminTarget {
         status.put("muxConnections", server.muxConnectionCount());
         status.put("ringEpoch", ring.epoch());
         status.put("ringMembers", ring.members().keySet().stream().sorted().toList());
-        status.put("registered", ring.member(server.id()).isPresent());
+        status.put("registered", server.isRegistered());
+        status.put("zookeeperConnected", server.ring().isConnected());
+        status.put("storeUp", server.isStoreUp());
         status.put("draining", server.isDraining());
         status.put("uptimeSeconds", (System.currentTimeMillis() - started) / 1000);
         return status;

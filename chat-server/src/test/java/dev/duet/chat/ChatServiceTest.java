@@ -355,11 +355,11 @@ class ChatServiceTest {
     void aCoupleWhoseLastSessionLeavesDuringAnAppendIsForgotten() throws Exception {
         String couple = newCouple();
         TestChatClient ann = login("ann", couple, "bob", 0);
-        ann.callAsync("sendMessage", 77, new ChatService.sendMessage_args("m-1", "and goodbye"));
+        for (int i = 0; i < 20; i++) {
+            ann.callAsync("sendMessage", 100 + i, new ChatService.sendMessage_args("m-" + i, "and goodbye"));
+        }
         ann.close();
         assertTrue(ChatCluster.waitFor(() -> server.coupleCount() == 0), "the couple left the hub");
-        TestChatClient bob = login("bob", couple, "ann", 0);
-        assertEquals(1, bob.history(0, 10).getMessagesSize(), "the append itself went through");
     }
 
     /** Every cell of the couple's row, as family:qualifier, seq qualifiers shown as seqN. */

@@ -225,9 +225,10 @@ class FailoverTest {
         system = new TestSystem(data, "/zkcut-" + System.nanoTime());
         FaultProxy toZooKeeper = new FaultProxy(socketOf(system.zookeeperConnectString()));
         proxies.add(toZooKeeper);
+        List<ChatServer> servers = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
-            system.startServer("cs-" + i, b -> b,
-                    system.zookeeper("127.0.0.1:" + toZooKeeper.port(), Duration.ofSeconds(4)));
+            servers.add(system.startServer("cs-" + i, b -> b,
+                    system.zookeeper("127.0.0.1:" + toZooKeeper.port(), Duration.ofSeconds(4))));
         }
         system.startPresenter(b -> b);
         assertTrue(system.presenter().ring().awaitRing(ring -> ring.members().size() == 3, TestSystem.WAIT));
@@ -237,12 +238,14 @@ class FailoverTest {
         toZooKeeper.hold(FaultProxy.Direction.FROM_TARGET);
         assertTrue(system.presenter().ring().awaitRing(ring -> ring.members().isEmpty(), TestSystem.WAIT),
                 "the chat servers' sessions expired");
+        assertTrue(servers.stream().noneMatch(ChatServer::isRegistered), "no chat server says it is on the ring");
         int acked = senders.stream().mapToInt(s -> s.acked.size()).sum();
         assertTrue(waitUntil(() -> senders.stream().mapToInt(s -> s.acked.size()).sum() > acked + 3 * COUPLES),
                 "every couple is still served with an empty ring in ZooKeeper");
         toZooKeeper.release();
         assertTrue(system.presenter().ring().awaitRing(ring -> ring.members().size() == 3, TestSystem.WAIT),
                 "the chat servers are back on the ring");
+        assertTrue(waitUntil(() -> servers.stream().allMatch(ChatServer::isRegistered)), "registered again");
         assertEquals(0, senders.stream().mapToInt(s -> s.reconnects.get()).sum(), "no client was disconnected");
         checkNothingLostOrDuplicated();
     }

@@ -18,6 +18,7 @@ public final class ChatMetrics {
     private final Counter appendTimeouts;
     private final Counter ownershipLost;
     private final Counter pushGaps;
+    private final Counter refusedStoreDown;
 
     public ChatMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -31,6 +32,7 @@ public final class ChatMetrics {
         this.appendTimeouts = registry.counter("duet.chat.append.timeouts");
         this.ownershipLost = registry.counter("duet.chat.ownership.lost");
         this.pushGaps = registry.counter("duet.chat.push.gaps");
+        this.refusedStoreDown = registry.counter("duet.chat.append.refused.store_down");
     }
 
     void appendTimedOut() {
@@ -43,6 +45,10 @@ public final class ChatMetrics {
 
     void pushGap() {
         pushGaps.increment();
+    }
+
+    void appendRefusedStoreDown() {
+        refusedStoreDown.increment();
     }
 
     public MeterRegistry registry() {

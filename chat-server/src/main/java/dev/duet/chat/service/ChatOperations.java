@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 /**
  * What each chat call does, shared by all sessions: token checks, ownership, storage and fan-out to the couple's
@@ -45,11 +46,17 @@ public final class ChatOperations {
     private final ChatMetrics metrics;
     private final Clock clock;
     private final int maxReplyBytes;
+    private final BooleanSupplier storeUp;
 
-    /** {@code maxReplyBytes}: the largest frame a client accepts; no reply is built larger. */
+    /**
+     * {@code maxReplyBytes}: the largest frame a client accepts; no reply is built larger. {@code storeUp}: false
+     * while HBase does not answer, and sends are refused at once.
+     */
     public ChatOperations(TokenVerifier verifier, HBaseChatStore store, CoupleHub hub, OwnerLookup owners,
-                          ChatLimits limits, ChatMetrics metrics, Clock clock, int maxReplyBytes) {
+                          ChatLimits limits, ChatMetrics metrics, Clock clock, int maxReplyBytes,
+                          BooleanSupplier storeUp) {
         this.maxReplyBytes = maxReplyBytes;
+        this.storeUp = storeUp;
         this.verifier = verifier;
         this.store = store;
         this.hub = hub;
@@ -154,6 +161,10 @@ public final class ChatOperations {
         if (body == null || body.length() > limits.maxBodyChars()) {
             throw new ChatError(ErrorCode.BAD_REQUEST, "body must have at most " + limits.maxBodyChars()
                     + " characters");
+        }
+        if (!storeUp.getAsBoolean()) {
+            metrics.appendRefusedStoreDown();
+            throw new ChatError(ErrorCode.UNAVAILABLE, "storage unavailable, retry");
         }
         long started = System.nanoTime();
         CompletableFuture<AppendResult> stored = couple.append(new AppendRequest(sender.userId(), clientMsgId, body));

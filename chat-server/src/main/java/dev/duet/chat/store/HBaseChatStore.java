@@ -54,6 +54,8 @@ import java.util.function.Function;
  */
 public final class HBaseChatStore implements Closeable {
     private static final int MESSAGE_BYTES_LIMIT = 1 << 20;
+    /** The row {@link StoreProbe} reads: no couple has this id (couple ids come from signed tokens). */
+    static final String PROBE_COUPLE = "\u0000probe";
     /** Most couples in one append round: bounds one multi-request's size. */
     private static final int MAX_ROUND = 1000;
 
