@@ -43,6 +43,10 @@ final class ClientRelay extends ChannelInboundHandlerAdapter {
         stream.flush();
         if (!stream.isWritable()) {
             ctx.channel().config().setAutoRead(false);
+            // As in StreamRelay: look again after pausing, so a wake-up from the stream's loop cannot be lost.
+            if (stream.isWritable()) {
+                ctx.channel().config().setAutoRead(true);
+            }
         }
         ctx.fireChannelReadComplete();
     }

@@ -75,6 +75,8 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
     private static final MessageCatalog RESULTS = MessageCatalog.client();
     /** Pushes held while catching up; message pushes beyond it are read from HBase instead. */
     static final int MAX_HELD = 256;
+    /** Longest wait, when moving or draining, for the client to take the replies and the notice before the reset. */
+    private static final long LEAVE_DEADLINE_SECONDS = 5;
 
     private final ChatOperations operations;
     private ChannelHandlerContext ctx;
@@ -408,9 +410,18 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
             }
             moving = true;
             ctx.channel().config().setAutoRead(false);
-            tail.whenCompleteAsync((ignored, failure) -> ctx.writeAndFlush(ThriftMessage.oneway("sessionEnding",
-                    new ClientEvents.sessionEnding_args(reason, detail))).addListener(written -> end(ResetCode.MOVED,
-                    owner, reason.name().toLowerCase(), null)), ctx.executor());
+            tail.whenCompleteAsync((ignored, failure) -> {
+                Runnable finish = () -> end(ResetCode.MOVED, owner, reason.name().toLowerCase(), null);
+                // The notice waits behind what the client has not read yet; a client that reads nothing is reset
+                // at the deadline all the same.
+                ScheduledFuture<?> deadline = ctx.executor().schedule(finish, LEAVE_DEADLINE_SECONDS,
+                        TimeUnit.SECONDS);
+                ctx.writeAndFlush(ThriftMessage.oneway("sessionEnding",
+                        new ClientEvents.sessionEnding_args(reason, detail))).addListener(written -> {
+                    deadline.cancel(false);
+                    finish.run();
+                });
+            }, ctx.executor());
         });
     }
 
