@@ -22,6 +22,8 @@ import java.time.Duration;
  */
 public final class LocalHBase implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(LocalHBase.class);
+    /** The longest stall of this process that HBase rides out. */
+    private static final Duration STALL_TOLERANCE = Duration.ofMinutes(2);
 
     private final MiniZooKeeperCluster zookeeper;
     private final LocalHBaseCluster cluster;
@@ -50,7 +52,12 @@ public final class LocalHBase implements Closeable {
         // The local file system cannot hflush/hsync the way HDFS does; standalone mode accepts that.
         conf.setBoolean("hbase.unsafe.stream.capability.enforce", false);
 
+        // A whole-process stall (a laptop asleep, SIGSTOP, a long GC) must not expire the region server's ZooKeeper
+        // session: it aborts on expiry, and nothing here would restart it. Sessions of up to 2 min need a 6 s tick
+        // (ZooKeeper allows 2 to 20 ticks).
+        conf.setInt(HConstants.ZK_SESSION_TIMEOUT, (int) STALL_TOLERANCE.toMillis());
         MiniZooKeeperCluster zookeeper = new MiniZooKeeperCluster(conf);
+        zookeeper.setTickTime((int) STALL_TOLERANCE.toMillis() / 20);
         if (zookeeperPort > 0) {
             zookeeper.setDefaultClientPort(zookeeperPort);
         }
