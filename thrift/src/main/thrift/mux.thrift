@@ -21,6 +21,8 @@ struct Hello {
   4: i32 initialConnectionWindow,
   /** Largest frame (the N of the length prefix) the sender accepts. */
   5: i32 maxFrameSize,
+  /** Most streams open at once that the sender accepts on this connection; absent: no limit. */
+  6: optional i32 maxConcurrentStreams,
 }
 
 /** Facts about the client's TLS session, as seen by the presenter that terminated it. */

@@ -234,14 +234,18 @@ public final class ChatServer implements Closeable {
                 }
             });
         }
+        // New connections are refused: a presenter's replacement for a connection told GOAWAY fails, and its pool
+        // is retired once the member is off its ring.
+        muxListener.close().sync();
         if (clientListener != null) {
             clientListener.close().sync();
         }
-        hub.sessions().forEach(ChatSession::drain);
         long end = System.nanoTime() + deadline.toNanos();
-        while (metrics.sessions() > 0 && System.nanoTime() < end) {
+        do {
+            // Again each time: a session admitted just before the drain began joins its couple a little later.
+            hub.sessions().forEach(ChatSession::drain);
             Thread.sleep(100);
-        }
+        } while (metrics.sessions() > 0 && System.nanoTime() < end);
         return metrics.sessions() == 0;
     }
 

@@ -24,7 +24,9 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ScheduledFuture;
 import org.apache.thrift.TBase;
 import org.apache.thrift.TFieldIdEnum;
 import org.apache.thrift.protocol.TMessageType;
@@ -41,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -138,10 +141,13 @@ public final class DuetClient implements AutoCloseable {
     }
 
     private void setState(ConnectionState next) {
-        if (state != next && state != ConnectionState.CLOSED) {
+        synchronized (this) {
+            if (state == next || state == ConnectionState.CLOSED || state == ConnectionState.AUTH_FAILED) {
+                return;
+            }
             state = next;
-            listener.stateChanged(next);
         }
+        listener.stateChanged(next);
     }
 
     private void connectNow() {
@@ -175,11 +181,19 @@ public final class DuetClient implements AutoCloseable {
     /** The next of every address of every presenter, in turn: one attempt after another goes round them all. */
     private InetSocketAddress nextAddress() throws UnknownHostException {
         List<InetSocketAddress> all = new ArrayList<>();
+        UnknownHostException unresolved = null;
         for (InetSocketAddress presenter : options.presenters()) {
-            for (InetAddress address : InetAddress.getAllByName(presenter.getHostString())) {
-                all.add(new InetSocketAddress(InetAddress.getByAddress(presenter.getHostString(),
-                        address.getAddress()), presenter.getPort()));
+            try {
+                for (InetAddress address : InetAddress.getAllByName(presenter.getHostString())) {
+                    all.add(new InetSocketAddress(InetAddress.getByAddress(presenter.getHostString(),
+                            address.getAddress()), presenter.getPort()));
+                }
+            } catch (UnknownHostException e) {
+                unresolved = e;
             }
+        }
+        if (all.isEmpty()) {
+            throw unresolved;
         }
         return all.get(Math.floorMod(attempts++, all.size()));
     }
@@ -196,10 +210,13 @@ public final class DuetClient implements AutoCloseable {
                         auth = success(reply);
                     } catch (ChatError refused) {
                         if (refused.getCode() == ErrorCode.AUTH_FAILED) {
+                            // For good, also on a reconnect (the token expired): nothing waits on a dead client.
                             setState(ConnectionState.AUTH_FAILED);
                             closed = true;
                             session.completeExceptionally(refused);
+                            sends.values().forEach(send -> send.result().completeExceptionally(refused));
                             ch.close();
+                            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                             return;
                         }
                         ch.close();
@@ -306,7 +323,7 @@ public final class DuetClient implements AutoCloseable {
                 try {
                     return DuetClient.<T>success(reply);
                 } catch (ChatError error) {
-                    throw new java.util.concurrent.CompletionException(error);
+                    throw new CompletionException(error);
                 }
             });
         });
@@ -316,14 +333,17 @@ public final class DuetClient implements AutoCloseable {
         int seqId = seqIds.incrementAndGet();
         CompletableFuture<ThriftMessage> reply = new CompletableFuture<>();
         calls.put(seqId, reply);
-        reply.whenComplete((r, f) -> calls.remove(seqId));
         ch.writeAndFlush(ThriftMessage.call(method, seqId, args)).addListener(written -> {
             if (!written.isSuccess()) {
                 reply.completeExceptionally(written.cause());
             }
         });
-        group.schedule(() -> reply.completeExceptionally(new CallTimeoutException(method)),
+        ScheduledFuture<?> timeout = group.schedule(() -> reply.completeExceptionally(new CallTimeoutException(method)),
                 options.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        reply.whenComplete((r, f) -> {
+            calls.remove(seqId);
+            timeout.cancel(false);
+        });
         return reply;
     }
 
@@ -352,7 +372,7 @@ public final class DuetClient implements AutoCloseable {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent handshake && handshake.isSuccess()) {
+            if (evt instanceof SslHandshakeCompletionEvent handshake && handshake.isSuccess()) {
                 authenticate(ctx.channel());
             }
             ctx.fireUserEventTriggered(evt);

@@ -15,6 +15,8 @@ import dev.duet.protocol.auth.TokenKeys;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,11 +35,13 @@ import java.util.Map;
  * of its own; they close when the server does.
  */
 public final class LocalCluster implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LocalCluster.class);
+
     private final Path data;
     private final LocalHBase hbase;
     private final CuratorFramework zookeeper;
     private final List<ChatServer> chatServers = new ArrayList<>();
-    private final Presenter presenter;
+    private Presenter presenter;
     private final TokenKeys keys;
     private final SelfSignedCertificate certificate;
     private final Map<String, AdminSide> admins = new LinkedHashMap<>();
@@ -61,21 +65,28 @@ public final class LocalCluster implements AutoCloseable {
         this.zookeeper = CuratorFrameworkFactory.newClient(hbase.zookeeperConnectString(),
                 new ExponentialBackoffRetry(100, 10));
         zookeeper.start();
-        for (int i = 1; i <= settings.chatServers(); i++) {
-            startChatServer("chat-" + i, settings.firstMuxPort() == 0 ? 0 : settings.firstMuxPort() + i - 1);
-        }
-        ServerMeters presenterMeters = new ServerMeters("presenter-1");
         try {
-            this.presenter = Presenter.start(PresenterConfig.builder("presenter-1", certificate.certificate(),
-                            certificate.privateKey(), keys)
-                    .bindAddress("127.0.0.1").port(settings.presenterPort()).build(), zookeeper,
-                    presenterMeters.registry());
-        } catch (Exception e) {
-            presenterMeters.close();
+            for (int i = 1; i <= settings.chatServers(); i++) {
+                startChatServer("chat-" + i, settings.firstMuxPort() == 0 ? 0 : settings.firstMuxPort() + i - 1);
+            }
+            ServerMeters presenterMeters = new ServerMeters("presenter-1");
+            try {
+                this.presenter = Presenter.start(PresenterConfig.builder("presenter-1", certificate.certificate(),
+                                certificate.privateKey(), keys)
+                        .bindAddress("127.0.0.1").port(settings.presenterPort()).build(), zookeeper,
+                        presenterMeters.registry());
+            } catch (Exception e) {
+                presenterMeters.close();
+                throw e;
+            }
+            admin(new PresenterAdmin(presenter, Duration.ofSeconds(30)), presenterMeters);
+            presenter.ring().awaitRing(ring -> ring.members().size() == settings.chatServers(),
+                    Duration.ofSeconds(30));
+        } catch (Exception | Error e) {
+            // In-process HBase does not start twice in a JVM: whatever did start must not outlive the failure.
+            stop(false);
             throw e;
         }
-        admin(new PresenterAdmin(presenter, Duration.ofSeconds(30)), presenterMeters);
-        presenter.ring().awaitRing(ring -> ring.members().size() == settings.chatServers(), Duration.ofSeconds(30));
     }
 
     public static LocalCluster start(Settings settings) throws Exception {
@@ -155,22 +166,35 @@ public final class LocalCluster implements AutoCloseable {
      */
     @Override
     public void close() throws Exception {
+        stop(true);
+    }
+
+    /** Stops what was started, each part even when another failed; {@code drain} first if asked. */
+    private void stop(boolean drain) throws Exception {
         try {
-            presenter.drain(Duration.ZERO);
+            if (presenter != null && drain) {
+                presenter.drain(Duration.ZERO);
+            }
             for (ChatServer server : chatServers) {
                 try {
-                    server.drain(Duration.ofSeconds(5));
+                    if (drain) {
+                        server.drain(Duration.ofSeconds(5));
+                    }
+                } catch (Exception e) {
+                    log.warn("draining {} failed: {}", server.id(), e.toString());
                 } finally {
                     server.close();
                 }
             }
         } finally {
-            presenter.close();
-        }
-        admins.values().forEach(AdminSide::close);
-        zookeeper.close();
-        if (ownsHBase) {
-            hbase.close();
+            if (presenter != null) {
+                presenter.close();
+            }
+            admins.values().forEach(AdminSide::close);
+            zookeeper.close();
+            if (ownsHBase) {
+                hbase.close();
+            }
         }
     }
 }

@@ -53,12 +53,12 @@ final class MuxPool {
     private static final Logger log = LoggerFactory.getLogger(MuxPool.class);
     private static final long MIN_BACKOFF_MILLIS = 100;
     private static final long MAX_BACKOFF_MILLIS = 10_000;
+    private static final long READY_WAIT_MILLIS = 5_000;
 
     private final Member member;
     private final Bootstrap bootstrap;
     private final MuxSettings settings;
     private final Slot[] slots;
-    private static final long READY_WAIT_MILLIS = 5_000;
 
     private final AtomicInteger connected = new AtomicInteger();
     private final Duration pingInterval;
@@ -102,6 +102,10 @@ final class MuxPool {
                     }
                 }, pingThreshold.toMillis(), TimeUnit.MILLISECONDS);
                 handler.ready().addListener(ready -> {
+                    if (closed) {
+                        ch.close();
+                        return;
+                    }
                     if (!ready.isSuccess() || !ch.isActive()) {
                         ch.close();
                         attemptFailed(ch, "no HELLO within " + pingThreshold.toMillis() + " ms"
@@ -256,10 +260,14 @@ final class MuxPool {
 
     /**
      * Opens a stream on the least-loaded ready connection. With none ready (the chat server just joined, or every
-     * connection is reconnecting) the request waits up to {@link #READY_WAIT_MILLIS} for one.
+     * connection is reconnecting) the request waits up to {@link #READY_WAIT_MILLIS} for one; an unreachable pool
+     * fails it at once.
      */
     Future<StreamChannel> openStream(Open open, ChannelHandler initializer, EventExecutor executor) {
         Promise<StreamChannel> result = executor.newPromise();
+        if (unreachable) {
+            return result.setFailure(new IllegalStateException(member.id() + " is unreachable"));
+        }
         if (!tryOpen(open, initializer, result)) {
             PendingOpen pending = new PendingOpen(open, initializer, result);
             waiting.add(pending);
@@ -290,24 +298,26 @@ final class MuxPool {
             result.tryFailure(new IllegalStateException("the pool to " + member.id() + " is closed"));
             return true;
         }
-        Slot best = null;
+        MuxHandler bestMux = null;
+        Channel bestChannel = null;
         int fewest = Integer.MAX_VALUE;
         for (Slot slot : slots) {
             MuxHandler mux = slot.mux;
             Channel channel = slot.channel;
             if (mux != null && channel != null && channel.isActive() && !mux.isGoingAway()) {
                 int streams = mux.streamCount();
-                if (streams < fewest) {
+                if (streams < fewest && streams < mux.peerSettings().maxConcurrentStreams()) {
                     fewest = streams;
-                    best = slot;
+                    bestMux = mux;
+                    bestChannel = channel;
                 }
             }
         }
-        if (best == null) {
+        if (bestMux == null) {
             return false;
         }
-        MuxHandler mux = best.mux;
-        best.channel.eventLoop().execute(() -> mux.openStream(open, initializer).addListener(opened -> {
+        MuxHandler mux = bestMux;
+        bestChannel.eventLoop().execute(() -> mux.openStream(open, initializer).addListener(opened -> {
             if (opened.isSuccess()) {
                 result.trySuccess((StreamChannel) opened.getNow());
             } else {

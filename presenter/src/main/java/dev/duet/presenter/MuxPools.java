@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * One {@link MuxPool} per chat server the presenter routes to.
@@ -34,10 +35,12 @@ final class MuxPools {
     private final Duration pingThreshold;
     private final MeterRegistry registry;
     private final AtomicLong healthVersion = new AtomicLong();
-    private volatile HashRing ring = HashRing.empty();
+    private final Supplier<HashRing> ring;
 
+    /** {@code ring}: the ring as the presenter has it now (the same one it routes by). */
     MuxPools(Bootstrap bootstrap, MuxSettings settings, int poolSize, Duration pingInterval, Duration pingThreshold,
-             MeterRegistry registry) {
+             MeterRegistry registry, Supplier<HashRing> ring) {
+        this.ring = ring;
         this.bootstrap = bootstrap;
         this.settings = settings;
         this.poolSize = poolSize;
@@ -52,14 +55,23 @@ final class MuxPools {
         if (current != null && sameAddress(current.member(), member)) {
             return current;
         }
-        MuxPool created = new MuxPool(member, bootstrap, settings, poolSize, pingInterval, pingThreshold, registry,
-                this::healthChanged);
-        MuxPool previous = pools.put(member.id(), created);
-        if (previous != null && previous != created) {
-            previous.retire();
+        MuxPool[] created = new MuxPool[1];
+        MuxPool chosen = pools.compute(member.id(), (id, existing) -> {
+            if (existing != null && sameAddress(existing.member(), member)) {
+                return existing;
+            }
+            if (existing != null) {
+                // Retired first: it removes its meters, which the new pool then registers afresh.
+                existing.retire();
+            }
+            created[0] = new MuxPool(member, bootstrap, settings, poolSize, pingInterval, pingThreshold, registry,
+                    this::healthChanged);
+            return created[0];
+        });
+        if (created[0] != null) {
+            healthVersion.incrementAndGet();
         }
-        healthChanged();
-        return created;
+        return chosen;
     }
 
     private static boolean sameAddress(Member a, Member b) {
@@ -68,7 +80,6 @@ final class MuxPools {
 
     /** The ring changed: connect to its new members ahead of their first client, retire what no longer serves. */
     void ringChanged(HashRing current) {
-        ring = current;
         for (Member member : current.members().values()) {
             pool(member);
         }
@@ -81,7 +92,7 @@ final class MuxPools {
     }
 
     private void retireDeparted() {
-        HashRing current = ring;
+        HashRing current = ring.get();
         pools.entrySet().removeIf(entry -> {
             MuxPool pool = entry.getValue();
             if (current.member(entry.getKey()).isEmpty() && !pool.isServing()) {
@@ -95,7 +106,7 @@ final class MuxPools {
 
     /** Members off the ring whose pools still serve (see the class comment). */
     List<Member> retained() {
-        HashRing current = ring;
+        HashRing current = ring.get();
         List<Member> retained = new ArrayList<>();
         pools.forEach((id, pool) -> {
             if (current.member(id).isEmpty()) {

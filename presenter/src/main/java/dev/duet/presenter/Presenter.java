@@ -34,10 +34,12 @@ import java.util.concurrent.TimeUnit;
  * {@link ClientGate} (limits) → TLS → idle timer → {@link FirstFrameDecoder} → {@link FirstPacketRouter}; once the
  * owner answered, the last two are replaced by a {@link ClientRelay} and the presenter no longer parses anything.
  *
- * <h3>Ring changes</h3>
- * A chat server that leaves the ring has its pool closed, and its meters removed: its clients' streams close, the
- * clients are closed and reconnect, and route to the new owner. (Reopening their streams on the new owner without a
- * reconnect is not built.)
+ * <h3>Ring changes and failures</h3>
+ * Clients are routed by a {@link RoutingView}: the ring, plus chat servers that left it but still serve (ZooKeeper
+ * trouble on their side), minus chat servers this presenter cannot reach. A chat server that left the ring and no
+ * longer serves has its pool retired (its meters removed; each connection closes when its last stream ends). A moved
+ * client is closed and reconnects, to be routed to the new owner (reopening its stream without a reconnect is not
+ * built).
  *
  * <h3>Drain</h3>
  * {@link #drain} stops accepting, tells the chat servers ({@code GOAWAY}) no new streams will come, and waits for the
@@ -70,7 +72,8 @@ public final class Presenter implements Closeable {
         this.acceptors = transport.newGroup(1, new DefaultThreadFactory("duet-presenter-accept"));
         this.workers = transport.newGroup(config.ioThreads(), new DefaultThreadFactory("duet-presenter-io"));
         this.pools = new MuxPools(new Bootstrap().group(workers).channel(transport.clientChannel()),
-                config.muxSettings(), config.poolSize(), config.muxPingInterval(), config.muxPingThreshold(), registry);
+                config.muxSettings(), config.poolSize(), config.muxPingInterval(), config.muxPingThreshold(), registry,
+                ring::ring);
         registry.gauge("duet.presenter.ring.epoch", ring, RingMembership::epoch);
         registry.gauge("duet.presenter.draining", this, presenter -> presenter.draining ? 1 : 0);
     }

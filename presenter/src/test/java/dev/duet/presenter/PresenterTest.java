@@ -14,6 +14,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.util.concurrent.ScheduledFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static dev.duet.chat.testing.ChatCluster.coupleOwnedBy;
@@ -30,6 +32,7 @@ import static dev.duet.chat.testing.ChatCluster.newCouple;
 import static dev.duet.chat.testing.ChatCluster.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -316,6 +319,41 @@ class PresenterTest {
         // 1.6 MB went to bob, who reads nothing: the presenter holds at most a window and a write buffer of it.
         assertTrue(mostQueued < 256 * 1024, "presenter queued " + mostQueued + " bytes for a stalled client");
         assertEquals(400, ann.history(0, 1).getMessages().get(0).getSeq(), "ann was never held up");
+    }
+
+    @Test
+    void aClientThatKeepsStoppingAndStartingToReadIsNeverStalledForGood() throws Exception {
+        cluster.startServer("chat-a");
+        Presenter presenter = presenter();
+        awaitRing(presenter, 1);
+        String couple = newCouple();
+        TestChatClient bob = connect(presenter);
+        bob.authenticate(cluster.token("bob", couple, "ann"), 0);
+        TestChatClient ann = connect(presenter);
+        ann.authenticate(cluster.token("ann", couple, "bob"), 0);
+        // Thousands of writability flips on both of the presenter's event loops: a wake-up lost between one side's
+        // check and its pause would leave bob stalled with pushes waiting.
+        ScheduledFuture<?> flapping = bob.channel().eventLoop().scheduleAtFixedRate(() -> bob.channel().config()
+                .setAutoRead(!bob.channel().config().isAutoRead()), 1, 1, TimeUnit.MILLISECONDS);
+        String body = "z".repeat(2000);
+        int count = 1500;
+        List<CompletableFuture<ThriftMessage>> sends = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            sends.add(ann.callAsync("sendMessage", 1000 + i, new ChatService.sendMessage_args("m-" + i, body)));
+        }
+        try {
+            for (int seq = 1; seq <= count; seq++) {
+                ThriftMessage push = bob.nextPush(30);
+                assertNotNull(push, "bob stalled before seq " + seq);
+                assertEquals(seq, ((ClientEvents.messageReceived_args) push.body()).getMessage().getSeq());
+            }
+        } finally {
+            flapping.cancel(false);
+            bob.channel().config().setAutoRead(true);
+        }
+        for (CompletableFuture<ThriftMessage> send : sends) {
+            TestChatClient.success(send.get(30, TimeUnit.SECONDS));
+        }
     }
 
     @Test

@@ -68,8 +68,11 @@ public final class RingMembership implements Closeable {
     private final AtomicBoolean refreshPending = new AtomicBoolean();
     private final ConnectionStateListener connectionListener = this::connectionChanged;
     private final PersistentWatcher watcher;
-    private volatile HashRing ring = HashRing.empty();
-    private volatile long incarnation;
+    private volatile Snapshot current = new Snapshot(HashRing.empty(), 0);
+
+    /** A ring and the incarnation it was read in, published together so that no reader mixes two reads. */
+    public record Snapshot(HashRing ring, long incarnation) {
+    }
     private volatile boolean connected;
     private volatile boolean closed;
     private PersistentNode registration;
@@ -107,11 +110,16 @@ public final class RingMembership implements Closeable {
 
     /** The current ring; the last one built while ZooKeeper is unreachable. */
     public HashRing ring() {
-        return ring;
+        return current.ring();
+    }
+
+    /** The current ring with its incarnation. */
+    public Snapshot snapshot() {
+        return current;
     }
 
     public long epoch() {
-        return ring.epoch();
+        return current.ring().epoch();
     }
 
     /** Virtual nodes per member of weight 1.0, as this membership builds its rings. */
@@ -121,7 +129,7 @@ public final class RingMembership implements Closeable {
 
     /** The incarnation of the ensemble's ring ({@code 0} until the first read): epochs compare only within one. */
     public long incarnation() {
-        return incarnation;
+        return current.incarnation();
     }
 
     public boolean isConnected() {
@@ -171,7 +179,7 @@ public final class RingMembership implements Closeable {
         };
         listeners.addListener(listener);
         try {
-            return condition.test(ring) || reached.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return condition.test(current.ring()) || reached.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } finally {
             listeners.removeListener(listener);
         }
@@ -211,15 +219,15 @@ public final class RingMembership implements Closeable {
         }
         try {
             ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
-            incarnation = readIncarnation(zk);
+            long incarnation = readIncarnation(zk);
             HashRing next = read(zk);
-            HashRing previous = ring;
-            if (next.epoch() != previous.epoch()) {
+            HashRing previous = current.ring();
+            if (next.epoch() != previous.epoch() || incarnation != current.incarnation()) {
                 if (next.epoch() < previous.epoch()) {
                     log.warn("ZooKeeper's transaction ids went back from {} to {}: was the ensemble rebuilt?",
                             previous.epoch(), next.epoch());
                 }
-                ring = next;
+                current = new Snapshot(next, incarnation);
                 log.info("ring epoch {}: {}", next.epoch(), next.members().keySet());
                 listeners.forEach(listener -> listener.ringChanged(previous, next));
             }
@@ -229,7 +237,7 @@ public final class RingMembership implements Closeable {
             }
             if (connected) {
                 log.warn("could not read the ring at {} ({}); keeping epoch {} and retrying", membersPath,
-                        e.toString(), ring.epoch());
+                        e.toString(), current.ring().epoch());
                 executor.schedule(this::requestRefresh, RETRY_MILLIS, TimeUnit.MILLISECONDS);
             } else {
                 // The reconnection brings a refresh of its own.

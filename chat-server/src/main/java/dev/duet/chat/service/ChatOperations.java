@@ -108,6 +108,10 @@ public final class ChatOperations {
             throw new SessionEndException(ResetCode.AUTH_FAILED, ErrorCode.AUTH_FAILED,
                     "token does not match the identities the presenter verified", null);
         }
+        if (!owners.isServing()) {
+            throw new SessionEndException(ResetCode.OVERLOAD, ErrorCode.OVERLOAD, "server not serving (draining)",
+                    null);
+        }
         if (open != null && open.isSetUnreachable()) {
             owners.reportUnreachable(open.getUnreachable());
         }

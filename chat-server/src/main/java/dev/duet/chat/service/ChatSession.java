@@ -346,7 +346,8 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
     /** Sends a push to this client; {@code seq} is the message's seq for new messages, 0 for other events. */
     void push(ThriftMessage push, long seq) {
         ctx.executor().execute(() -> {
-            if (!ctx.channel().isActive() || ended) {
+            // No identity: the session's start failed after a fan-out had already found it among the couple's.
+            if (!ctx.channel().isActive() || ended || identity == null) {
                 return;
             }
             if (catchingUp) {

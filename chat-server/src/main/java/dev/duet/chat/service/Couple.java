@@ -25,7 +25,8 @@ import java.util.function.Consumer;
  *
  * <h3>Ownership</h3>
  * When a session starts, and before an append whenever the ring view changed, the couple is claimed in its row with
- * this server's current view ({@link OwnerLookup#claimFor}). An append fenced out by a newer claim fails with
+ * this server's current view ({@link OwnerLookup#claimFor}); a claim held from the current ring serves appends until
+ * an append finds the row claimed by another (then it is dropped). An append fenced out by a newer claim fails with
  * {@link OwnershipLostException}: the caller ends the sessions (MOVED) and acknowledges nothing. Only a session start
  * takes a couple over within one view; an append never does, so two servers can never keep taking a couple from each
  * other by appending.
@@ -41,6 +42,8 @@ final class Couple {
     private final List<Pending> queue = new ArrayList<>();
     private boolean appending;
     private volatile OwnerClaim claim;
+    /** The claim an append found fenced out, if any. */
+    private volatile OwnerClaim lost;
 
     private record Pending(AppendRequest request, CompletableFuture<AppendResult> result) {
     }
@@ -67,16 +70,22 @@ final class Couple {
      * the same view is taken over, one generation up — the presenters route this couple here now.
      */
     CompletableFuture<OwnerClaim> claimed(boolean takeOver) {
+        OwnerClaim held = claim;
+        if (!takeOver && held != null && owners.isCurrent(held)) {
+            return CompletableFuture.completedFuture(held);
+        }
+        OwnerClaim fenced = lost;
+        if (!takeOver && fenced != null && owners.isCurrent(fenced)) {
+            // Fenced out within this view: an append does not claim the couple back (a session start may).
+            return CompletableFuture.failedFuture(new OwnershipLostException(coupleId, null));
+        }
         OwnerClaim wanted = owners.claimFor(coupleId);
         if (wanted == null) {
             return CompletableFuture.failedFuture(new OwnershipLostException(coupleId, null));
         }
-        OwnerClaim held = claim;
-        if (wanted.sameViewAs(held)) {
-            return CompletableFuture.completedFuture(held);
-        }
         return store.claim(coupleId, wanted, takeOver).thenApply(fence -> {
             claim = fence.claim();
+            lost = null;
             return fence.claim();
         });
     }
@@ -115,6 +124,13 @@ final class Couple {
             stored = CompletableFuture.failedFuture(e);
         }
         stored.whenComplete((results, failure) -> {
+            if (failure != null && unwrap(failure) instanceof OwnershipLostException) {
+                OwnerClaim fenced = claim;
+                if (fenced != null) {
+                    lost = fenced;
+                }
+                claim = null;
+            }
             try {
                 for (int i = 0; i < batch.size(); i++) {
                     if (failure != null) {

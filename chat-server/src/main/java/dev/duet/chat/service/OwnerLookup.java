@@ -52,9 +52,8 @@ public final class OwnerLookup {
         this.registered = registered;
     }
 
-    /** ZooKeeper's ring, with this server in it while it is registered. */
-    private HashRing ring() {
-        HashRing read = ring.ring();
+    /** {@code read}, ZooKeeper's ring, with this server in it while it is registered. */
+    private HashRing withSelf(HashRing read) {
         Member self = registered.get();
         if (self == null || read.member(selfId).isPresent()) {
             return read;
@@ -82,7 +81,11 @@ public final class OwnerLookup {
 
     /** The ring, minus the members recently reported unreachable. */
     HashRing view() {
-        HashRing base = ring();
+        return view(ring.snapshot());
+    }
+
+    private HashRing view(RingMembership.Snapshot snapshot) {
+        HashRing base = withSelf(snapshot.ring());
         if (unreachableUntil.isEmpty()) {
             return base;
         }
@@ -113,10 +116,21 @@ public final class OwnerLookup {
 
     /** This server's claim on {@code coupleId} from the current view; null when the view gives it to another member. */
     OwnerClaim claimFor(String coupleId) {
-        HashRing view = view();
+        RingMembership.Snapshot snapshot = ring.snapshot();
+        HashRing view = view(snapshot);
         Member owner = view.ownerOf(coupleId);
         return owner != null && !owner.id().equals(selfId) ? null
-                : new OwnerClaim(ring.incarnation(), view.epoch(), 0, selfId);
+                : new OwnerClaim(snapshot.incarnation(), view.epoch(), 0, selfId);
+    }
+
+    /**
+     * Whether {@code claim} is this server's, from the current ring: a claim it holds stays good for appends until
+     * the row says otherwise, even after the unreachable report that led to a takeover has expired.
+     */
+    boolean isCurrent(OwnerClaim claim) {
+        RingMembership.Snapshot snapshot = ring.snapshot();
+        return claim.ownerId().equals(selfId) && claim.incarnation() == snapshot.incarnation()
+                && claim.ringEpoch() == snapshot.ring().epoch();
     }
 
     /** The member named {@code id} in the current ring, or null. */
@@ -126,5 +140,10 @@ public final class OwnerLookup {
 
     public long epoch() {
         return ring.epoch();
+    }
+
+    /** Registered and not draining: taking new sessions. */
+    boolean isServing() {
+        return registered.get() != null;
     }
 }

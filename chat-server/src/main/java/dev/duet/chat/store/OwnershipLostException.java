@@ -9,8 +9,9 @@ public final class OwnershipLostException extends Exception {
     private final transient OwnerClaim current;
 
     public OwnershipLostException(String coupleId, OwnerClaim current) {
-        super("couple " + coupleId + " is claimed by " + (current == null ? "nobody" : current.ownerId()
-                + " (ring epoch " + current.ringEpoch() + ")"), null, false, false);
+        super("couple " + coupleId + (current == null ? " belongs to another member in this server's view"
+                : " is claimed by " + current.ownerId() + " (ring epoch " + current.ringEpoch() + ")"), null, false,
+                false);
         this.current = current;
     }
 

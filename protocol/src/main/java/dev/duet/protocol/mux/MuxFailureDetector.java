@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
  * answers nothing (a black-holed link, a stopped process).
  *
  * <p>Goes after the {@link MuxHandler}, whose {@code PING} answers it consumes. Starts once the handshake is done.
- * The round-trip time of the last answer is {@link #lastRoundTripNanos()}.
  */
 public final class MuxFailureDetector extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(MuxFailureDetector.class);
@@ -28,7 +27,6 @@ public final class MuxFailureDetector extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> ticks;
     private long outstanding = -1;
     private long sentNanos;
-    private volatile long lastRoundTripNanos = -1;
 
     public MuxFailureDetector(Duration interval, Duration threshold) {
         if (interval.isNegative() || interval.isZero() || threshold.isNegative() || threshold.isZero()) {
@@ -69,7 +67,6 @@ public final class MuxFailureDetector extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof Ping ping && ping.isAck()) {
             if (ping.getOpaque() == outstanding) {
-                lastRoundTripNanos = System.nanoTime() - sentNanos;
                 outstanding = -1;
             }
             return;
@@ -83,10 +80,6 @@ public final class MuxFailureDetector extends ChannelInboundHandlerAdapter {
             ticks.cancel(false);
         }
         ctx.fireChannelInactive();
-    }
-
-    public long lastRoundTripNanos() {
-        return lastRoundTripNanos;
     }
 
     /** Fired down the pipeline just before a sick connection is closed. */

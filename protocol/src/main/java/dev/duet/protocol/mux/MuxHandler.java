@@ -53,6 +53,8 @@ import java.util.List;
  * connection, which closes all its streams. Exceptions inside a stream's pipeline stay in that stream.
  */
 public final class MuxHandler extends ChannelDuplexHandler {
+    /** Room in an {@code OPEN} frame for everything but the first frame: ids, address, TLS facts, field headers. */
+    private static final int OPEN_OVERHEAD_BYTES = 2048;
 
     public enum Role {
         /** Opens streams: the presenter. */
@@ -123,6 +125,15 @@ public final class MuxHandler extends ChannelDuplexHandler {
         }
         if (peer == null || goAwayReceived || goAwaySent || !ctx.channel().isActive() || nextStreamId <= 0) {
             return opened.setFailure(new IllegalStateException("connection is not ready for new streams"));
+        }
+        if (streams.size() >= peer.maxConcurrentStreams()) {
+            return opened.setFailure(new IllegalStateException("the peer takes at most "
+                    + peer.maxConcurrentStreams() + " streams at once"));
+        }
+        // An OPEN too large for the peer would fail in the encoder and take the whole connection down with it.
+        if (open.bufferForFirstFrame().remaining() + OPEN_OVERHEAD_BYTES > peer.maxFrameSize()) {
+            return opened.setFailure(new IllegalArgumentException("a first frame of "
+                    + open.bufferForFirstFrame().remaining() + " bytes does not fit in an OPEN"));
         }
         int streamId = nextStreamId++;
         lastStreamId = streamId;
@@ -306,6 +317,11 @@ public final class MuxHandler extends ChannelDuplexHandler {
         lastStreamId = streamId;
         if (goAwaySent) {
             writeReset(streamId, ResetCode.OVERLOAD, null, 0, "draining");
+            return;
+        }
+        if (streams.size() >= local.maxConcurrentStreams()) {
+            writeReset(streamId, ResetCode.OVERLOAD, null, 0, "at most " + local.maxConcurrentStreams()
+                    + " streams at once");
             return;
         }
         StreamChannel child = newStream(streamId, open, acceptedStreamInitializer);

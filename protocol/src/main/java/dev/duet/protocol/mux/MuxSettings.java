@@ -10,18 +10,30 @@ import dev.duet.thrift.mux.muxConstants;
  * @param initialStreamWindow     credit, in DATA payload bytes, each new stream starts with toward us
  * @param initialConnectionWindow credit for the whole connection toward us
  * @param maxFrameSize            largest frame we accept (the length field's value)
+ * @param maxConcurrentStreams    most streams open at once we accept on one connection (beyond it: {@code RESET
+ *                                OVERLOAD}, a NACK); {@link Integer#MAX_VALUE} for a peer that announced none
  */
-public record MuxSettings(String nodeId, int initialStreamWindow, int initialConnectionWindow, int maxFrameSize) {
+public record MuxSettings(String nodeId, int initialStreamWindow, int initialConnectionWindow, int maxFrameSize,
+                          int maxConcurrentStreams) {
     public static final int DEFAULT_STREAM_WINDOW = 64 * 1024;
     public static final int DEFAULT_CONNECTION_WINDOW = 4 * 1024 * 1024;
+    public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 16_384;
 
     public MuxSettings {
         if (initialStreamWindow <= 0 || initialConnectionWindow <= 0) {
             throw new IllegalArgumentException("windows must be positive");
         }
+        if (maxConcurrentStreams <= 0) {
+            throw new IllegalArgumentException("maxConcurrentStreams must be positive: " + maxConcurrentStreams);
+        }
         if (maxFrameSize < 1024) {
             throw new IllegalArgumentException("maxFrameSize must be at least 1024: " + maxFrameSize);
         }
+    }
+
+    /** With the default stream limit. */
+    public MuxSettings(String nodeId, int initialStreamWindow, int initialConnectionWindow, int maxFrameSize) {
+        this(nodeId, initialStreamWindow, initialConnectionWindow, maxFrameSize, DEFAULT_MAX_CONCURRENT_STREAMS);
     }
 
     public static MuxSettings defaults(String nodeId) {
@@ -30,11 +42,12 @@ public record MuxSettings(String nodeId, int initialStreamWindow, int initialCon
 
     Hello toHello() {
         return new Hello(muxConstants.PROTOCOL_VERSION, nodeId, initialStreamWindow, initialConnectionWindow,
-                maxFrameSize);
+                maxFrameSize).setMaxConcurrentStreams(maxConcurrentStreams);
     }
 
     static MuxSettings fromHello(Hello hello) {
         return new MuxSettings(hello.getNodeId(), hello.getInitialStreamWindow(), hello.getInitialConnectionWindow(),
-                hello.getMaxFrameSize());
+                hello.getMaxFrameSize(), hello.isSetMaxConcurrentStreams() ? hello.getMaxConcurrentStreams()
+                : Integer.MAX_VALUE);
     }
 }

@@ -52,6 +52,7 @@ public final class StreamChannel extends AbstractChannel {
     private final ChannelConfig config = new DefaultChannelConfig(this);
     private final ArrayDeque<ByteBuf> inbound = new ArrayDeque<>();
     private final int initialReceiveWindow;
+    private ByteBuf firstFrame;
     private int sendWindow;
     private int receiveWindow;
     private int unacknowledged;
@@ -98,9 +99,13 @@ public final class StreamChannel extends AbstractChannel {
 
     // ---- inbound, called by MuxHandler on the event loop ----
 
-    /** Queues the client's first frame from {@code OPEN}: not flow-controlled, since it came inside a control frame. */
-    void enqueueFirstFrame(ByteBuf firstFrame) {
-        inbound.add(firstFrame);
+    /**
+     * Queues the client's first frame from {@code OPEN}: not flow-controlled, since it came inside a control frame,
+     * so reading it returns no credit either (the peer never spent any on it).
+     */
+    void enqueueFirstFrame(ByteBuf frame) {
+        firstFrame = frame;
+        inbound.add(frame);
         deliverIfRequested();
     }
 
@@ -186,7 +191,11 @@ public final class StreamChannel extends AbstractChannel {
             while (readRequested && !inbound.isEmpty() && open) {
                 readRequested = false;
                 for (ByteBuf buf; (buf = inbound.poll()) != null; ) {
-                    credit(buf.readableBytes());
+                    if (buf == firstFrame) {
+                        firstFrame = null;
+                    } else {
+                        credit(buf.readableBytes());
+                    }
                     pipeline().fireChannelRead(buf);
                 }
                 pipeline().fireChannelReadComplete();
@@ -213,6 +222,7 @@ public final class StreamChannel extends AbstractChannel {
     }
 
     private void releaseInbound() {
+        firstFrame = null;
         for (ByteBuf buf; (buf = inbound.poll()) != null; ) {
             buf.release();
         }

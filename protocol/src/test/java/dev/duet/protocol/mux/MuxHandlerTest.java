@@ -4,7 +4,9 @@ import dev.duet.thrift.mux.GoAway;
 import dev.duet.thrift.mux.Hello;
 import dev.duet.thrift.mux.Open;
 import dev.duet.thrift.mux.Ping;
+import dev.duet.thrift.mux.Reset;
 import dev.duet.thrift.mux.ResetCode;
+import dev.duet.thrift.mux.WindowUpdate;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
@@ -272,5 +274,65 @@ class MuxHandlerTest {
         assertTrue(pair.acceptor.isOpen(), "the connection and other streams carry on");
         assertFalse(accepted.get(1).inactive);
         assertNotNull(accepted.get(1).channel);
+    }
+    /** An acceptor alone, after the peer's HELLO: what it writes can be read frame by frame. */
+    private EmbeddedChannel acceptorAfterHello(MuxSettings settings) {
+        EmbeddedChannel acceptor = new EmbeddedChannel(new MuxHandler(MuxHandler.Role.ACCEPTOR, settings,
+                recordingInitializer()));
+        assertInstanceOf(Hello.class, acceptor.readOutbound());
+        acceptor.writeInbound(MuxSettings.defaults("presenter-1").toHello());
+        return acceptor;
+    }
+
+    @Test
+    void theFirstFrameInsideOpenReturnsNoCreditWhenRead() {
+        EmbeddedChannel acceptor = acceptorAfterHello(MuxSettings.defaults("chat-1"));
+        byte[] large = new byte[MuxSettings.DEFAULT_STREAM_WINDOW - 100];
+        acceptor.writeInbound(new Open(1, 7, "ann", "couple-1", "bob", "127.0.0.1:5555", ByteBuffer.wrap(large)));
+        acceptor.runPendingTasks();
+        assertEquals(large.length, accepted.get(0).bytes.size(), "the first frame was read");
+        for (Object frame; (frame = acceptor.readOutbound()) != null; ) {
+            assertFalse(frame instanceof WindowUpdate, "credit for bytes the peer never spent window on: " + frame);
+        }
+        acceptor.finishAndReleaseAll();
+    }
+
+    @Test
+    void streamsBeyondTheAnnouncedLimitAreRefusedAsANack() {
+        MuxSettings two = new MuxSettings("chat-1", MuxSettings.DEFAULT_STREAM_WINDOW,
+                MuxSettings.DEFAULT_CONNECTION_WINDOW, MuxFrames.DEFAULT_MAX_FRAME_SIZE, 2);
+        assertEquals(2, MuxSettings.fromHello(two.toHello()).maxConcurrentStreams());
+        EmbeddedChannel acceptor = acceptorAfterHello(two);
+        for (int id = 1; id <= 3; id++) {
+            acceptor.writeInbound(new Open(id, 7, "ann", "couple-" + id, "bob", "127.0.0.1:5555",
+                    ByteBuffer.wrap(FIRST)));
+        }
+        acceptor.runPendingTasks();
+        assertEquals(2, accepted.size());
+        Reset refused = null;
+        for (Object frame; (frame = acceptor.readOutbound()) != null; ) {
+            if (frame instanceof Reset reset) {
+                refused = reset;
+            }
+        }
+        assertNotNull(refused, "the third stream was refused");
+        assertEquals(3, refused.getStreamId());
+        assertEquals(ResetCode.OVERLOAD, refused.getCode());
+        assertTrue(acceptor.isActive(), "the connection goes on");
+        acceptor.finishAndReleaseAll();
+    }
+
+    @Test
+    void anOpenTooLargeForThePeerFailsThatStreamOnly() {
+        MuxSettings smallFrames = new MuxSettings("chat-1", MuxSettings.DEFAULT_STREAM_WINDOW,
+                MuxSettings.DEFAULT_CONNECTION_WINDOW, 4096);
+        pair = new MuxPair(MuxSettings.defaults("presenter-1"), smallFrames, recordingInitializer());
+        Future<StreamChannel> tooLarge = pair.openerMux.openStream(new Open(0, 7, "ann", "couple-1", "bob",
+                "127.0.0.1:5555", ByteBuffer.wrap(new byte[8192])), new StreamRecorder());
+        pair.pump();
+        assertFalse(tooLarge.isSuccess());
+        assertTrue(pair.opener.isActive(), "the connection survives");
+        openStream(new StreamRecorder(), "couple-2");
+        assertEquals(1, accepted.size());
     }
 }

@@ -18,6 +18,7 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
   private static final org.apache.thrift.protocol.TField INITIAL_STREAM_WINDOW_FIELD_DESC = new org.apache.thrift.protocol.TField("initialStreamWindow", org.apache.thrift.protocol.TType.I32, (short)3);
   private static final org.apache.thrift.protocol.TField INITIAL_CONNECTION_WINDOW_FIELD_DESC = new org.apache.thrift.protocol.TField("initialConnectionWindow", org.apache.thrift.protocol.TType.I32, (short)4);
   private static final org.apache.thrift.protocol.TField MAX_FRAME_SIZE_FIELD_DESC = new org.apache.thrift.protocol.TField("maxFrameSize", org.apache.thrift.protocol.TType.I32, (short)5);
+  private static final org.apache.thrift.protocol.TField MAX_CONCURRENT_STREAMS_FIELD_DESC = new org.apache.thrift.protocol.TField("maxConcurrentStreams", org.apache.thrift.protocol.TType.I32, (short)6);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new HelloStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new HelloTupleSchemeFactory();
@@ -27,6 +28,7 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
   private int initialStreamWindow; // required
   private int initialConnectionWindow; // required
   private int maxFrameSize; // required
+  private int maxConcurrentStreams; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -46,7 +48,11 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
     /**
      * Largest frame (the N of the length prefix) the sender accepts.
      */
-    MAX_FRAME_SIZE((short)5, "maxFrameSize");
+    MAX_FRAME_SIZE((short)5, "maxFrameSize"),
+    /**
+     * Most streams open at once that the sender accepts on this connection; absent: no limit.
+     */
+    MAX_CONCURRENT_STREAMS((short)6, "maxConcurrentStreams");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -72,6 +78,8 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
           return INITIAL_CONNECTION_WINDOW;
         case 5: // MAX_FRAME_SIZE
           return MAX_FRAME_SIZE;
+        case 6: // MAX_CONCURRENT_STREAMS
+          return MAX_CONCURRENT_STREAMS;
         default:
           return null;
       }
@@ -119,7 +127,9 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
   private static final int __INITIALSTREAMWINDOW_ISSET_ID = 1;
   private static final int __INITIALCONNECTIONWINDOW_ISSET_ID = 2;
   private static final int __MAXFRAMESIZE_ISSET_ID = 3;
+  private static final int __MAXCONCURRENTSTREAMS_ISSET_ID = 4;
   private byte __isset_bitfield = 0;
+  private static final _Fields optionals[] = {_Fields.MAX_CONCURRENT_STREAMS};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -132,6 +142,8 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
     tmpMap.put(_Fields.INITIAL_CONNECTION_WINDOW, new org.apache.thrift.meta_data.FieldMetaData("initialConnectionWindow", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
     tmpMap.put(_Fields.MAX_FRAME_SIZE, new org.apache.thrift.meta_data.FieldMetaData("maxFrameSize", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
+    tmpMap.put(_Fields.MAX_CONCURRENT_STREAMS, new org.apache.thrift.meta_data.FieldMetaData("maxConcurrentStreams", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(Hello.class, metaDataMap);
@@ -171,6 +183,7 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
     this.initialStreamWindow = other.initialStreamWindow;
     this.initialConnectionWindow = other.initialConnectionWindow;
     this.maxFrameSize = other.maxFrameSize;
+    this.maxConcurrentStreams = other.maxConcurrentStreams;
   }
 
   @Override
@@ -189,6 +202,8 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
     this.initialConnectionWindow = 0;
     setMaxFrameSizeIsSet(false);
     this.maxFrameSize = 0;
+    setMaxConcurrentStreamsIsSet(false);
+    this.maxConcurrentStreams = 0;
   }
 
   public int getVersion() {
@@ -332,6 +347,35 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __MAXFRAMESIZE_ISSET_ID, value);
   }
 
+  /**
+   * Most streams open at once that the sender accepts on this connection; absent: no limit.
+   */
+  public int getMaxConcurrentStreams() {
+    return this.maxConcurrentStreams;
+  }
+
+  /**
+   * Most streams open at once that the sender accepts on this connection; absent: no limit.
+   */
+  public Hello setMaxConcurrentStreams(int maxConcurrentStreams) {
+    this.maxConcurrentStreams = maxConcurrentStreams;
+    setMaxConcurrentStreamsIsSet(true);
+    return this;
+  }
+
+  public void unsetMaxConcurrentStreams() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __MAXCONCURRENTSTREAMS_ISSET_ID);
+  }
+
+  /** Returns true if field maxConcurrentStreams is set (has been assigned a value) and false otherwise */
+  public boolean isSetMaxConcurrentStreams() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __MAXCONCURRENTSTREAMS_ISSET_ID);
+  }
+
+  public void setMaxConcurrentStreamsIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __MAXCONCURRENTSTREAMS_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -375,6 +419,14 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
       }
       break;
 
+    case MAX_CONCURRENT_STREAMS:
+      if (value == null) {
+        unsetMaxConcurrentStreams();
+      } else {
+        setMaxConcurrentStreams((java.lang.Integer)value);
+      }
+      break;
+
     }
   }
 
@@ -396,6 +448,9 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
 
     case MAX_FRAME_SIZE:
       return getMaxFrameSize();
+
+    case MAX_CONCURRENT_STREAMS:
+      return getMaxConcurrentStreams();
 
     }
     throw new java.lang.IllegalStateException();
@@ -419,6 +474,8 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
       return isSetInitialConnectionWindow();
     case MAX_FRAME_SIZE:
       return isSetMaxFrameSize();
+    case MAX_CONCURRENT_STREAMS:
+      return isSetMaxConcurrentStreams();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -481,6 +538,15 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
         return false;
     }
 
+    boolean this_present_maxConcurrentStreams = true && this.isSetMaxConcurrentStreams();
+    boolean that_present_maxConcurrentStreams = true && that.isSetMaxConcurrentStreams();
+    if (this_present_maxConcurrentStreams || that_present_maxConcurrentStreams) {
+      if (!(this_present_maxConcurrentStreams && that_present_maxConcurrentStreams))
+        return false;
+      if (this.maxConcurrentStreams != that.maxConcurrentStreams)
+        return false;
+    }
+
     return true;
   }
 
@@ -499,6 +565,10 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
     hashCode = hashCode * 8191 + initialConnectionWindow;
 
     hashCode = hashCode * 8191 + maxFrameSize;
+
+    hashCode = hashCode * 8191 + ((isSetMaxConcurrentStreams()) ? 131071 : 524287);
+    if (isSetMaxConcurrentStreams())
+      hashCode = hashCode * 8191 + maxConcurrentStreams;
 
     return hashCode;
   }
@@ -561,6 +631,16 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetMaxConcurrentStreams(), other.isSetMaxConcurrentStreams());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetMaxConcurrentStreams()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.maxConcurrentStreams, other.maxConcurrentStreams);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -608,6 +688,12 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
     sb.append("maxFrameSize:");
     sb.append(this.maxFrameSize);
     first = false;
+    if (isSetMaxConcurrentStreams()) {
+      if (!first) sb.append(", ");
+      sb.append("maxConcurrentStreams:");
+      sb.append(this.maxConcurrentStreams);
+      first = false;
+    }
     sb.append(")");
     return sb.toString();
   }
@@ -695,6 +781,14 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 6: // MAX_CONCURRENT_STREAMS
+            if (schemeField.type == org.apache.thrift.protocol.TType.I32) {
+              struct.maxConcurrentStreams = iprot.readI32();
+              struct.setMaxConcurrentStreamsIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -728,6 +822,11 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
       oprot.writeFieldBegin(MAX_FRAME_SIZE_FIELD_DESC);
       oprot.writeI32(struct.maxFrameSize);
       oprot.writeFieldEnd();
+      if (struct.isSetMaxConcurrentStreams()) {
+        oprot.writeFieldBegin(MAX_CONCURRENT_STREAMS_FIELD_DESC);
+        oprot.writeI32(struct.maxConcurrentStreams);
+        oprot.writeFieldEnd();
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -762,7 +861,10 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
       if (struct.isSetMaxFrameSize()) {
         optionals.set(4);
       }
-      oprot.writeBitSet(optionals, 5);
+      if (struct.isSetMaxConcurrentStreams()) {
+        optionals.set(5);
+      }
+      oprot.writeBitSet(optionals, 6);
       if (struct.isSetVersion()) {
         oprot.writeI32(struct.version);
       }
@@ -778,12 +880,15 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
       if (struct.isSetMaxFrameSize()) {
         oprot.writeI32(struct.maxFrameSize);
       }
+      if (struct.isSetMaxConcurrentStreams()) {
+        oprot.writeI32(struct.maxConcurrentStreams);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, Hello struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(5);
+      java.util.BitSet incoming = iprot.readBitSet(6);
       if (incoming.get(0)) {
         struct.version = iprot.readI32();
         struct.setVersionIsSet(true);
@@ -803,6 +908,10 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
       if (incoming.get(4)) {
         struct.maxFrameSize = iprot.readI32();
         struct.setMaxFrameSizeIsSet(true);
+      }
+      if (incoming.get(5)) {
+        struct.maxConcurrentStreams = iprot.readI32();
+        struct.setMaxConcurrentStreamsIsSet(true);
       }
     }
   }
