@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code duet local} as a user runs it — its own process — stopped with SIGTERM and started again on the same data:
- * the messages are still there, and tokens signed with the first run's keys still work.
+ * the messages are still there, and tokens signed with the first run's keys still work. And stalled for a minute
+ * (SIGSTOP, as a laptop asleep): it serves again once resumed.
  */
 class DuetLocalProcessTest {
     @TempDir
@@ -54,6 +55,31 @@ class DuetLocalProcessTest {
         } finally {
             stop(second);
         }
+    }
+
+    @Test
+    void aMinuteLongStallOfTheWholeProcessIsRiddenOut() throws Exception {
+        int port = freePort();
+        Process local = startLocal(port);
+        try {
+            String token = new TokenSigner(TokenKeys.load(LocalCluster.keyFile(data)), Clock.systemUTC())
+                    .sign("ann", "stall-couple", "bob", Duration.ofHours(1));
+            try (DuetClient ann = connect(port, token)) {
+                assertEquals(1, ann.send("before the stall").get(30, TimeUnit.SECONDS).getSeq());
+                signal(local, "STOP");
+                Thread.sleep(60_000);
+                signal(local, "CONT");
+                assertEquals(2, ann.send("after the stall").get(60, TimeUnit.SECONDS).getSeq(),
+                        "HBase came back with the process: its region server did not abort");
+            }
+        } finally {
+            stop(local);
+        }
+    }
+
+    private static void signal(Process process, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start();
+        assertEquals(0, kill.waitFor(), "kill -" + signal);
     }
 
     private DuetClient connect(int port, String token) throws Exception {

@@ -53,6 +53,8 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
     private TokenClaims claims;
     private int attempts;
     private ScheduledFuture<?> routeTimer;
+    /** The relay of the latest attempt: an answer or a reset on an earlier attempt's stream is not ours any more. */
+    private StreamRelay current;
 
     FirstPacketRouter(Routing routing) {
         this.routing = routing;
@@ -145,6 +147,7 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
             open.setTls(new TlsInfo(session.getProtocol(), session.getCipherSuite(), resumed()));
         }
         StreamRelay relay = new StreamRelay(ctx.channel(), this, routing.metrics());
+        current = relay;
         Member target = owner;
         cancelRouteTimer();
         long timeout = routing.config().routeTimeout().toMillis();
@@ -188,11 +191,11 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
     /** The chat server answered on {@code stream}: from now on, relay everything unparsed. */
     void accepted(Channel stream, StreamRelay relay) {
         ctx.executor().execute(() -> {
-            cancelRouteTimer();
-            if (!ctx.channel().isActive()) {
+            if (relay != current || !ctx.channel().isActive()) {
                 stream.close();
                 return;
             }
+            cancelRouteTimer();
             routing.metrics().routed("relaying");
             routing.metrics().routeSettled(System.nanoTime() - firstFrameNanos);
             ctx.pipeline().addAfter(ctx.name(), "relay", new ClientRelay((StreamChannel) stream, relay,
@@ -204,10 +207,10 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
         });
     }
 
-    /** The stream ended before the chat server answered. */
-    void refused(StreamResetEvent reset) {
+    /** The stream of {@code relay} ended before the chat server answered. */
+    void refused(StreamRelay relay, StreamResetEvent reset) {
         ctx.executor().execute(() -> {
-            if (!ctx.channel().isActive()) {
+            if (relay != current || !ctx.channel().isActive()) {
                 return;
             }
             routing.metrics().routed(reset == null ? "closed" : reset.code().name().toLowerCase());

@@ -248,9 +248,7 @@ final class MuxPool {
             if (now) {
                 log.warn("chat server {} ({}:{}) is unreachable: routing around it", member.id(), member.host(),
                         member.muxPort());
-                for (PendingOpen pending; (pending = waiting.poll()) != null; ) {
-                    pending.result().tryFailure(new IllegalStateException(member.id() + " is unreachable"));
-                }
+                failWaiting(member.id() + " is unreachable");
             } else {
                 log.info("chat server {} is reachable again", member.id());
             }
@@ -272,7 +270,7 @@ final class MuxPool {
             PendingOpen pending = new PendingOpen(open, initializer, result);
             waiting.add(pending);
             executor.schedule(() -> {
-                if (waiting.remove(pending)) {
+                if (giveUp(pending)) {
                     result.tryFailure(new IllegalStateException("no ready mux connection to " + member.id()));
                 }
             }, READY_WAIT_MILLIS, TimeUnit.MILLISECONDS);
@@ -284,12 +282,26 @@ final class MuxPool {
     private record PendingOpen(Open open, ChannelHandler initializer, Promise<StreamChannel> result) {
     }
 
-    private void openWaiting() {
+    /**
+     * Opens what waits, oldest first, while a connection is ready. Synchronized with the wait's timeout: connections
+     * getting ready on several event loops at once must not open one waiting stream twice.
+     */
+    private synchronized void openWaiting() {
         for (PendingOpen pending; (pending = waiting.peek()) != null; ) {
             if (!tryOpen(pending.open(), pending.initializer(), pending.result())) {
                 return;
             }
             waiting.remove(pending);
+        }
+    }
+
+    private synchronized boolean giveUp(PendingOpen pending) {
+        return waiting.remove(pending);
+    }
+
+    private synchronized void failWaiting(String why) {
+        for (PendingOpen pending; (pending = waiting.poll()) != null; ) {
+            pending.result().tryFailure(new IllegalStateException(why));
         }
     }
 
@@ -367,8 +379,6 @@ final class MuxPool {
     private void stop() {
         closed = true;
         registry.remove(connectedGauge);
-        for (PendingOpen pending; (pending = waiting.poll()) != null; ) {
-            pending.result().tryFailure(new IllegalStateException("the pool to " + member.id() + " is closed"));
-        }
+        failWaiting("the pool to " + member.id() + " is closed");
     }
 }

@@ -89,7 +89,7 @@ final class StreamRelay extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         metrics.streamClosed();
         if (!answered) {
-            router.refused(reset);
+            router.refused(this, reset);
         } else if (!client.eventLoop().isShuttingDown()) {
             client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }

@@ -16,6 +16,8 @@ public final class StoreProbe implements AutoCloseable {
     private final Duration timeout;
     private final ScheduledFuture<?> schedule;
     private volatile boolean up = true;
+    private long issued;
+    private long applied;
 
     public StoreProbe(HBaseChatStore store, EventExecutor executor, Duration interval, Duration timeout) {
         this.store = store;
@@ -25,8 +27,17 @@ public final class StoreProbe implements AutoCloseable {
     }
 
     private void probe() {
+        long id = ++issued;
         store.lastSeq(HBaseChatStore.PROBE_COUPLE).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((seq, failure) -> up = failure == null);
+                .whenComplete((seq, failure) -> answered(id, failure == null));
+    }
+
+    /** Probes overlap (the timeout is longer than the interval): only an answer newer than the last one counts. */
+    private synchronized void answered(long id, boolean ok) {
+        if (id > applied) {
+            applied = id;
+            up = ok;
+        }
     }
 
     public boolean isUp() {
