@@ -241,6 +241,10 @@ class DeliveryUnderFaultsTest {
                 DuetClient client = device.client();
                 try {
                     ack = client.send(id, body).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException stuck) {
+                    throw new AssertionError(device.user + " of " + device.couple + ": message " + id
+                            + " unacknowledged for " + WAIT.toSeconds() + " s; client " + client.state()
+                            + ", contiguous seq " + client.lastSeenSeq() + ", received " + device.received(), stuck);
                 } catch (ExecutionException closed) {
                     if (!device.replaced(client)) {
                         throw closed;
