@@ -265,6 +265,11 @@ public final class DuetClient implements AutoCloseable {
         PendingSend send = new PendingSend(clientMsgId, body, new CompletableFuture<>());
         sends.put(send.clientMsgId(), send);
         send.result().whenComplete((result, failure) -> sends.remove(send.clientMsgId()));
+        // After the put: a close() running now either fails this send in its sweep or is seen here.
+        if (closed) {
+            send.result().completeExceptionally(new IOException("client closed"));
+            return send.result();
+        }
         trySend(send);
         return send.result();
     }
