@@ -334,11 +334,8 @@ class ChatServiceTest {
 
     @Test
     void aMessageStoredAfterItsReplyTimedOutIsStillPushedAndItsRetryIsAnsweredWithTheFirstSeq() throws Exception {
-        ChatLimits defaults = ChatLimits.defaults();
         ChatServer hasty = cluster.startServer("chat-hasty", b -> b.ringPath("/rings/hasty-" + System.nanoTime())
-                .limits(new ChatLimits(defaults.authTimeout(), defaults.maxBodyChars(), defaults.maxClientMsgIdChars(),
-                        defaults.maxHistoryPage(), defaults.catchUpPage(), defaults.maxPipelinedRequests(),
-                        defaults.maxPendingPushBytes(), java.time.Duration.ofNanos(1))));
+                .limits(ChatLimits.defaults().withAppendTimeout(java.time.Duration.ofNanos(1))));
         String couple = newCouple();
         TestChatClient ann = cluster.connect(hasty);
         ann.authenticate(cluster.token("ann", couple, "bob"), 0);
@@ -352,7 +349,7 @@ class ChatServiceTest {
     }
 
     @Test
-    void aCoupleWhoseLastSessionLeavesDuringAnAppendIsForgotten() throws Exception {
+    void aCoupleIsForgottenWhenItsLastSessionLeavesWithSendsInFlight() throws Exception {
         String couple = newCouple();
         TestChatClient ann = login("ann", couple, "bob", 0);
         for (int i = 0; i < 20; i++) {

@@ -139,11 +139,8 @@ class DeliveryUnderFaultsTest {
     }
 
     private ChatServer startServer(String id) throws Exception {
-        ChatLimits defaults = ChatLimits.defaults();
-        ChatLimits lateReplies = new ChatLimits(defaults.authTimeout(), defaults.maxBodyChars(),
-                defaults.maxClientMsgIdChars(), defaults.maxHistoryPage(), defaults.catchUpPage(),
-                defaults.maxPipelinedRequests(), defaults.maxPendingPushBytes(), Duration.ofMillis(15));
-        ChatServer server = system.startServer(id, b -> b.limits(lateReplies));
+        ChatServer server = system.startServer(id,
+                b -> b.limits(ChatLimits.defaults().withAppendTimeout(Duration.ofMillis(15))));
         servers.add(server);
         return server;
     }

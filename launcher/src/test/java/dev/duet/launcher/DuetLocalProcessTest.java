@@ -11,7 +11,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -34,7 +33,7 @@ class DuetLocalProcessTest {
 
     @Test
     void aRestartOfTheWholeSystemKeepsTheHistoryAndTheKeys() throws Exception {
-        int port = freePort();
+        int port = TestSystem.freePort();
         Process first = startLocal(port);
         String token;
         try {
@@ -59,7 +58,7 @@ class DuetLocalProcessTest {
 
     @Test
     void aMinuteLongStallOfTheWholeProcessIsRiddenOut() throws Exception {
-        int port = freePort();
+        int port = TestSystem.freePort();
         Process local = startLocal(port);
         try {
             String token = new TokenSigner(TokenKeys.load(LocalCluster.keyFile(data)), Clock.systemUTC())
@@ -94,7 +93,7 @@ class DuetLocalProcessTest {
                 "java.base/java.util.concurrent=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), DuetLauncher.class.getName(), "local",
                 "--data", data.toString(), "--port", Integer.toString(port),
-                "--zookeeper-port", Integer.toString(freePort()), "--mux-port", "0"));
+                "--zookeeper-port", Integer.toString(TestSystem.freePort()), "--mux-port", "0"));
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
@@ -113,11 +112,5 @@ class DuetLocalProcessTest {
     private static void stop(Process process) throws InterruptedException {
         process.destroy();
         assertTrue(process.waitFor(30, TimeUnit.SECONDS), "duet local stops within 30 s of SIGTERM");
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

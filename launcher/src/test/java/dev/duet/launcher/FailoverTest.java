@@ -2,6 +2,7 @@ package dev.duet.launcher;
 
 import dev.duet.chat.ChatServer;
 import dev.duet.chat.store.HBaseChatStore;
+import dev.duet.chat.testing.ChatCluster;
 import dev.duet.client.ChatListener;
 import dev.duet.client.ConnectionState;
 import dev.duet.client.DuetClient;
@@ -126,7 +127,7 @@ class FailoverTest {
             senders.add(sender);
         }
         senders.forEach(Sender::start);
-        assertTrue(waitUntil(() -> senders.stream().allMatch(s -> s.acked.size() >= 3)), "every couple sends");
+        assertTrue(ChatCluster.waitFor(() -> senders.stream().allMatch(s -> s.acked.size() >= 3)), "every couple sends");
     }
 
     /** Every acknowledged message is in HBase, once, with its seq; nothing unacknowledged is. */
@@ -151,23 +152,12 @@ class FailoverTest {
         }
     }
 
-    private static boolean waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + TestSystem.WAIT.toNanos();
-        while (System.nanoTime() < end) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(50);
-        }
-        return condition.getAsBoolean();
-    }
-
     /** Three chat servers, each behind its own proxy, so a test can make one vanish from the network. */
     private List<ChatServer> serversBehindProxies(Duration pingInterval, Duration pingThreshold) throws Exception {
         system = new TestSystem(data, "/failover-" + System.nanoTime());
         List<ChatServer> servers = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
-            int port = freePort();
+            int port = TestSystem.freePort();
             FaultProxy proxy = new FaultProxy(new InetSocketAddress("127.0.0.1", port));
             proxies.add(proxy);
             servers.add(system.startServer("cs-" + i, b -> b.muxPort(port).advertisedMuxPort(proxy.port())));
@@ -181,7 +171,7 @@ class FailoverTest {
         assertTrue(!affected.isEmpty(), "some couple was on the faulty server");
         List<Long> pauses = new ArrayList<>();
         for (Sender sender : affected) {
-            assertTrue(waitUntil(() -> sender.longestPauseAround(faultMillis) != Long.MAX_VALUE), sender.couple);
+            assertTrue(ChatCluster.waitFor(() -> sender.longestPauseAround(faultMillis) != Long.MAX_VALUE), sender.couple);
             long pause = sender.longestPauseAround(faultMillis);
             assertTrue(pause < RECOVERY_BOUND_MILLIS, sender.couple + " had no ack for " + pause + " ms");
             pauses.add(pause);
@@ -223,7 +213,7 @@ class FailoverTest {
     @Test
     void aZooKeeperCutForTheChatServersDisconnectsNoClient() throws Exception {
         system = new TestSystem(data, "/zkcut-" + System.nanoTime());
-        FaultProxy toZooKeeper = new FaultProxy(socketOf(system.zookeeperConnectString()));
+        FaultProxy toZooKeeper = new FaultProxy(system.zookeeperAddress());
         proxies.add(toZooKeeper);
         List<ChatServer> servers = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
@@ -240,24 +230,13 @@ class FailoverTest {
                 "the chat servers' sessions expired");
         assertTrue(servers.stream().noneMatch(ChatServer::isRegistered), "no chat server says it is on the ring");
         int acked = senders.stream().mapToInt(s -> s.acked.size()).sum();
-        assertTrue(waitUntil(() -> senders.stream().mapToInt(s -> s.acked.size()).sum() > acked + 3 * COUPLES),
+        assertTrue(ChatCluster.waitFor(() -> senders.stream().mapToInt(s -> s.acked.size()).sum() > acked + 3 * COUPLES),
                 "every couple is still served with an empty ring in ZooKeeper");
         toZooKeeper.release();
         assertTrue(system.presenter().ring().awaitRing(ring -> ring.members().size() == 3, TestSystem.WAIT),
                 "the chat servers are back on the ring");
-        assertTrue(waitUntil(() -> servers.stream().allMatch(ChatServer::isRegistered)), "registered again");
+        assertTrue(ChatCluster.waitFor(() -> servers.stream().allMatch(ChatServer::isRegistered)), "registered again");
         assertEquals(0, senders.stream().mapToInt(s -> s.reconnects.get()).sum(), "no client was disconnected");
         checkNothingLostOrDuplicated();
-    }
-
-    private static InetSocketAddress socketOf(String connectString) {
-        String[] hostPort = connectString.split(":");
-        return new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
-    }
-
-    private static int freePort() throws Exception {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -81,16 +81,10 @@ class SendRetryTest {
     @Test
     void theClientFailsOverToTheNextPresenterAddress() throws Exception {
         cluster = LocalCluster.startOn(SharedHBase.get(), new LocalCluster.Settings(data, 1, 0, 0, 0));
-        InetSocketAddress nobody = InetSocketAddress.createUnresolved("127.0.0.1", freePort());
+        InetSocketAddress nobody = InetSocketAddress.createUnresolved("127.0.0.1", TestSystem.freePort());
         InetSocketAddress presenter = InetSocketAddress.createUnresolved("127.0.0.1", cluster.presenter().port());
         client = DuetClient.connect(options(presenter.getPort()).withPresenters(List.of(nobody, presenter)),
                 new ChatListener() { }).get(60, TimeUnit.SECONDS);
         assertTrue(client.send("m-1", "via the second address").get(30, TimeUnit.SECONDS).getSeq() > 0);
-    }
-
-    private static int freePort() throws Exception {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

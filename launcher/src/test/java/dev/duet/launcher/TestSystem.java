@@ -17,6 +17,9 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -55,8 +58,15 @@ final class TestSystem implements AutoCloseable {
         return client;
     }
 
-    String zookeeperConnectString() {
-        return SharedHBase.get().zookeeperConnectString();
+    InetSocketAddress zookeeperAddress() {
+        return SharedHBase.get().zookeeperAddress();
+    }
+
+    /** A port nothing listens on now. */
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     ChatServer startServer(String id, UnaryOperator<ChatServerConfig.Builder> customize) throws Exception {

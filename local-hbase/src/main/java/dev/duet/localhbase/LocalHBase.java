@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -101,6 +102,11 @@ public final class LocalHBase implements Closeable {
     /** {@code host:port} of the embedded ZooKeeper. */
     public String zookeeperConnectString() {
         return "127.0.0.1:" + zookeeperPort;
+    }
+
+    /** The embedded ZooKeeper's address, for a proxy in front of it. */
+    public InetSocketAddress zookeeperAddress() {
+        return new InetSocketAddress("127.0.0.1", zookeeperPort);
     }
 
     @Override

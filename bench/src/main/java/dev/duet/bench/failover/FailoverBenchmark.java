@@ -20,7 +20,6 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -62,11 +61,11 @@ public final class FailoverBenchmark {
         Path work = Files.createTempDirectory("duet-failover");
         List<Process> processes = new ArrayList<>();
         try (LocalHBase hbase = LocalHBase.start(work.resolve("hbase"), 0, Duration.ofMinutes(3));
-             FaultProxy zookeeperForChatServers = new FaultProxy(zookeeperAddress(hbase))) {
+             FaultProxy zookeeperForChatServers = new FaultProxy(hbase.zookeeperAddress())) {
             TokenKeys keys = TokenKeys.generate(work.resolve("token-keys.properties"), "bench-1");
             SelfSignedCertificate certificate = SelfSignedCertificate.in(work.resolve("tls"));
             Map<String, Process> chatServers = new LinkedHashMap<>();
-            int zookeeperPort = zookeeperAddress(hbase).getPort();
+            int zookeeperPort = hbase.zookeeperAddress().getPort();
             for (int i = 1; i <= 3; i++) {
                 String id = "cs-" + i;
                 Process server = start(work, id, "dev.duet.chat.ChatServerMain", "--id", id, "--bind", "127.0.0.1",
@@ -273,11 +272,6 @@ public final class FailoverBenchmark {
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(work.resolve(name + ".log").toFile()).start();
-    }
-
-    private static InetSocketAddress zookeeperAddress(LocalHBase hbase) {
-        String[] hostPort = hbase.zookeeperConnectString().split(":");
-        return new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
     }
 
     private static int freePort() throws IOException {

@@ -21,6 +21,12 @@ public record ChatLimits(Duration authTimeout, int maxBodyChars, int maxClientMs
                          int catchUpPage, int maxPipelinedRequests, long maxPendingPushBytes,
                          Duration appendTimeout) {
 
+    /** The same limits with another {@link #appendTimeout()}. */
+    public ChatLimits withAppendTimeout(Duration timeout) {
+        return new ChatLimits(authTimeout, maxBodyChars, maxClientMsgIdChars, maxHistoryPage, catchUpPage,
+                maxPipelinedRequests, maxPendingPushBytes, timeout);
+    }
+
     public static ChatLimits defaults() {
         return new ChatLimits(Duration.ofSeconds(10), 4096, 64, 200, 100, 32, 1 << 20, Duration.ofSeconds(5));
     }

@@ -3,7 +3,6 @@ package dev.duet.chat.service;
 import dev.duet.chat.store.HBaseChatStore;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,10 +36,6 @@ public final class CoupleHub {
 
     private void removeIfIdle(Couple couple) {
         couples.computeIfPresent(couple.id(), (id, current) -> current == couple && current.isIdle() ? null : current);
-    }
-
-    Collection<Couple> couples() {
-        return couples.values();
     }
 
     /** The live sessions of each couple, for sweeping after a ring change. */

@@ -131,9 +131,11 @@ public final class MuxHandler extends ChannelDuplexHandler {
                     + peer.maxConcurrentStreams() + " streams at once"));
         }
         // An OPEN too large for the peer would fail in the encoder and take the whole connection down with it.
-        if (open.bufferForFirstFrame().remaining() + OPEN_OVERHEAD_BYTES > peer.maxFrameSize()) {
-            return opened.setFailure(new IllegalArgumentException("a first frame of "
-                    + open.bufferForFirstFrame().remaining() + " bytes does not fit in an OPEN"));
+        // getFirstFrame() hands out the frame's own array; bufferForFirstFrame() would copy it.
+        int firstFrameBytes = open.getFirstFrame().length;
+        if (firstFrameBytes + OPEN_OVERHEAD_BYTES > peer.maxFrameSize()) {
+            return opened.setFailure(new IllegalArgumentException("a first frame of " + firstFrameBytes
+                    + " bytes does not fit in an OPEN"));
         }
         int streamId = nextStreamId++;
         lastStreamId = streamId;
