@@ -76,13 +76,14 @@ public final class ChatServer implements Closeable {
         this.config = config;
         this.store = store;
         this.ring = ring;
-        this.owners = new OwnerLookup(ring, config.id(), () -> registered);
+        this.owners = new OwnerLookup(ring, config.id(), () -> registered, config.unreachableReportTtl());
         this.hub = new CoupleHub(store, owners);
         this.metrics = new ChatMetrics(registry);
         NettyTransport transport = NettyTransport.best();
         this.acceptors = transport.newGroup(1, new DefaultThreadFactory("duet-chat-accept"));
         this.workers = transport.newGroup(config.ioThreads(), new DefaultThreadFactory("duet-chat-io"));
-        this.storeProbe = new StoreProbe(store, workers.next(), Duration.ofSeconds(1), Duration.ofSeconds(2));
+        this.storeProbe = new StoreProbe(store, workers.next(), config.store().probeInterval(),
+                config.store().probeTimeout());
         registry.gauge("duet.chat.store.up", storeProbe, probe -> probe.isUp() ? 1 : 0);
         registry.gauge("duet.chat.ring.epoch", ring, RingMembership::epoch);
         registry.gauge("duet.chat.ring.connected", ring, r -> r.isConnected() ? 1 : 0);

@@ -8,6 +8,7 @@ import dev.duet.protocol.mux.MuxSettings;
 import dev.duet.ring.HashRing;
 import io.netty.handler.ssl.SslContext;
 
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -18,7 +19,8 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
                                int adminPort, TokenKeys tokenKeys, String ringPath, int virtualNodes, double weight,
                                ChatLimits limits, StoreSettings store, int maxClientFrameSize,
                                int muxStreamWindow, int muxConnectionWindow, int ioThreads,
-                               SslContext directTls, int advertisedMuxPort) {
+                               SslContext directTls, int advertisedMuxPort, int muxMaxStreams,
+                               Duration unreachableReportTtl) {
 
     public ChatServerConfig {
         Objects.requireNonNull(id, "id");
@@ -30,14 +32,20 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
                 || advertisedMuxPort > 65535) {
             throw new IllegalArgumentException("ports must be 0-65535 (client port -1 for none)");
         }
+        if (unreachableReportTtl.isNegative() || unreachableReportTtl.isZero()) {
+            throw new IllegalArgumentException("unreachableReportTtl must be positive: " + unreachableReportTtl);
+        }
     }
+
+    public static final Duration DEFAULT_UNREACHABLE_REPORT_TTL = Duration.ofSeconds(10);
 
     public static Builder builder(String id, TokenKeys tokenKeys) {
         return new Builder(id, tokenKeys);
     }
 
     public MuxSettings muxSettings() {
-        return new MuxSettings(id, muxStreamWindow, muxConnectionWindow, maxClientFrameSize + 16 * 1024);
+        return new MuxSettings(id, muxStreamWindow, muxConnectionWindow, maxClientFrameSize + 16 * 1024,
+                muxMaxStreams);
     }
 
     /** Defaults for everything but the id and the token keys. */
@@ -60,6 +68,8 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
         private int muxConnectionWindow = MuxSettings.DEFAULT_CONNECTION_WINDOW;
         private int ioThreads = 0;
         private SslContext directTls;
+        private int muxMaxStreams = MuxSettings.DEFAULT_MAX_CONCURRENT_STREAMS;
+        private Duration unreachableReportTtl = DEFAULT_UNREACHABLE_REPORT_TTL;
 
         private Builder(String id, TokenKeys tokenKeys) {
             this.id = id;
@@ -138,6 +148,18 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
             return this;
         }
 
+        /** Most streams one presenter may have open on one mux connection (announced in {@code HELLO}). */
+        public Builder muxMaxStreams(int value) {
+            muxMaxStreams = value;
+            return this;
+        }
+
+        /** How long a presenter's report that a member is unreachable takes that member out of the owner view. */
+        public Builder unreachableReportTtl(Duration value) {
+            unreachableReportTtl = value;
+            return this;
+        }
+
         public Builder directTls(SslContext value) {
             directTls = value;
             return this;
@@ -146,7 +168,7 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
         public ChatServerConfig build() {
             return new ChatServerConfig(id, advertisedHost, bindAddress, muxPort, clientPort, adminPort, tokenKeys,
                     ringPath, virtualNodes, weight, limits, store, maxClientFrameSize, muxStreamWindow,
-                    muxConnectionWindow, ioThreads, directTls, advertisedMuxPort);
+                    muxConnectionWindow, ioThreads, directTls, advertisedMuxPort, muxMaxStreams, unreachableReportTtl);
         }
     }
 }

@@ -10,6 +10,7 @@ import dev.duet.protocol.config.MuxWindowOptions;
 import dev.duet.protocol.config.ServerCommandLine;
 import dev.duet.protocol.config.Settings;
 import dev.duet.protocol.config.ZooKeeperOptions;
+import dev.duet.protocol.mux.MuxSettings;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
@@ -73,6 +74,14 @@ public final class ChatServerMain implements Callable<Integer> {
     @Option(names = "--append-attempts", description = "Tries of a guarded append that raced another writer.")
     int appendAttempts = STORE.appendAttempts();
 
+    @Option(names = "--store-probe-interval", description = "How often the server checks that HBase answers "
+            + "(ISO-8601).")
+    Duration storeProbeInterval = STORE.probeInterval();
+
+    @Option(names = "--store-probe-timeout", description = "Longest probe answer before HBase counts as down: sends "
+            + "are then refused UNAVAILABLE at once and /ready says false (ISO-8601).")
+    Duration storeProbeTimeout = STORE.probeTimeout();
+
     @Option(names = "--token-keys", description = "Token key file (signing=<id>, <id>=<base64url>).")
     Path tokenKeys;
 
@@ -84,6 +93,14 @@ public final class ChatServerMain implements Callable<Integer> {
 
     @Mixin
     MuxWindowOptions muxWindows;
+
+    @Option(names = "--mux-max-streams", description = "Most streams one presenter may have open on one mux "
+            + "connection (announced in HELLO; beyond it RESET OVERLOAD).")
+    int muxMaxStreams = MuxSettings.DEFAULT_MAX_CONCURRENT_STREAMS;
+
+    @Option(names = "--unreachable-report-ttl", description = "How long a presenter's report that a member is "
+            + "unreachable makes this server take over that member's couples (ISO-8601).")
+    Duration unreachableReportTtl = ChatServerConfig.DEFAULT_UNREACHABLE_REPORT_TTL;
 
     @Option(names = "--start-timeout", defaultValue = "PT2M",
             description = "Longest wait for HBase and the ring at start (ISO-8601).")
@@ -164,10 +181,14 @@ public final class ChatServerMain implements Callable<Integer> {
         Settings.between("admin-port", adminPort, 0, 65535);
         Settings.positive("store-operation-timeout", storeOperationTimeout);
         Settings.between("append-attempts", appendAttempts, 1, 100);
+        Settings.positive("store-probe-interval", storeProbeInterval);
+        Settings.positive("store-probe-timeout", storeProbeTimeout);
         Settings.between("advertised-mux-port", advertisedMuxPort, 0, 65535);
         limits.validate();
         Settings.between("max-client-frame-size", maxClientFrameSize, 1024, 16 << 20);
         muxWindows.validate();
+        Settings.between("mux-max-streams", muxMaxStreams, 1, 1 << 24);
+        Settings.positive("unreachable-report-ttl", unreachableReportTtl);
         Settings.positive("start-timeout", startTimeout);
         Settings.check("drain-timeout", !drainTimeout.isNegative(), "must not be negative", drainTimeout);
     }
@@ -180,11 +201,14 @@ public final class ChatServerMain implements Callable<Integer> {
                 hbaseQuorum != null ? hbaseQuorum : zookeeper.connectString().split(":")[0]);
         hbase.setInt(HConstants.ZOOKEEPER_CLIENT_PORT, hbasePort);
         ChatServerConfig config = ChatServerConfig.builder(id, TokenKeys.load(tokenKeys))
-                .advertisedHost(host).advertisedMuxPort(advertisedMuxPort).bindAddress(bind).muxPort(muxPort).clientPort(clientPort).ringPath(ringPath)
+                .advertisedHost(host).advertisedMuxPort(advertisedMuxPort).bindAddress(bind).muxPort(muxPort)
+                .clientPort(clientPort).ringPath(ringPath)
                 .adminPort(adminPort).limits(limits.toLimits())
-                .store(new StoreSettings(STORE.namespace(), STORE.table(), storeOperationTimeout, appendAttempts))
+                .store(new StoreSettings(STORE.namespace(), STORE.table(), storeOperationTimeout, appendAttempts)
+                        .withProbe(storeProbeInterval, storeProbeTimeout))
                 .maxClientFrameSize(maxClientFrameSize)
-                .muxWindows(muxWindows.streamWindow(), muxWindows.connectionWindow()).build();
+                .muxWindows(muxWindows.streamWindow(), muxWindows.connectionWindow()).muxMaxStreams(muxMaxStreams)
+                .unreachableReportTtl(unreachableReportTtl).build();
         CuratorFramework curator = CuratorFrameworkFactory.builder().connectString(zookeeper.connectString())
                 .sessionTimeoutMs(zookeeper.sessionTimeoutMillis())
                 .connectionTimeoutMs(zookeeper.connectionTimeoutMillis())

@@ -53,7 +53,6 @@ final class MuxPool {
     private static final Logger log = LoggerFactory.getLogger(MuxPool.class);
     private static final long MIN_BACKOFF_MILLIS = 100;
     private static final long MAX_BACKOFF_MILLIS = 10_000;
-    private static final long READY_WAIT_MILLIS = 5_000;
 
     private final Member member;
     private final Bootstrap bootstrap;
@@ -63,6 +62,7 @@ final class MuxPool {
     private final AtomicInteger connected = new AtomicInteger();
     private final Duration pingInterval;
     private final Duration pingThreshold;
+    private final Duration readyWait;
     private final Runnable healthChanged;
     private volatile boolean unreachable;
     private final MeterRegistry registry;
@@ -198,11 +198,12 @@ final class MuxPool {
         }
     }
 
-    MuxPool(Member member, Bootstrap bootstrap, MuxSettings settings, int size, Duration pingInterval,
-            Duration pingThreshold, MeterRegistry registry, Runnable healthChanged) {
+    MuxPool(Member member, Bootstrap bootstrap, MuxSettings settings, int size, MuxTimings timings,
+            MeterRegistry registry, Runnable healthChanged) {
         this.member = member;
-        this.pingInterval = pingInterval;
-        this.pingThreshold = pingThreshold;
+        this.pingInterval = timings.pingInterval();
+        this.pingThreshold = timings.pingThreshold();
+        this.readyWait = timings.readyWait();
         this.healthChanged = healthChanged;
         this.bootstrap = bootstrap.clone().option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) pingThreshold.toMillis());
@@ -258,7 +259,7 @@ final class MuxPool {
 
     /**
      * Opens a stream on the least-loaded ready connection. With none ready (the chat server just joined, or every
-     * connection is reconnecting) the request waits up to {@link #READY_WAIT_MILLIS} for one; an unreachable pool
+     * connection is reconnecting) the request waits up to the ready wait (the route deadline) for one; an unreachable pool
      * fails it at once.
      */
     Future<StreamChannel> openStream(Open open, ChannelHandler initializer, EventExecutor executor) {
@@ -273,7 +274,7 @@ final class MuxPool {
                 if (giveUp(pending)) {
                     result.tryFailure(new IllegalStateException("no ready mux connection to " + member.id()));
                 }
-            }, READY_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            }, readyWait.toMillis(), TimeUnit.MILLISECONDS);
             openWaiting();
         }
         return result;

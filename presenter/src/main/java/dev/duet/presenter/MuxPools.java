@@ -6,7 +6,6 @@ import dev.duet.ring.Member;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.Bootstrap;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,21 +30,18 @@ final class MuxPools {
     private final Bootstrap bootstrap;
     private final MuxSettings settings;
     private final int poolSize;
-    private final Duration pingInterval;
-    private final Duration pingThreshold;
+    private final MuxTimings timings;
     private final MeterRegistry registry;
     private final AtomicLong healthVersion = new AtomicLong();
     private final Supplier<HashRing> ring;
 
     /** {@code ring}: the ring as the presenter has it now (the same one it routes by). */
-    MuxPools(Bootstrap bootstrap, MuxSettings settings, int poolSize, Duration pingInterval, Duration pingThreshold,
-             MeterRegistry registry, Supplier<HashRing> ring) {
+    MuxPools(Bootstrap bootstrap, MuxSettings settings, int poolSize, MuxTimings timings, MeterRegistry registry, Supplier<HashRing> ring) {
         this.ring = ring;
         this.bootstrap = bootstrap;
         this.settings = settings;
         this.poolSize = poolSize;
-        this.pingInterval = pingInterval;
-        this.pingThreshold = pingThreshold;
+        this.timings = timings;
         this.registry = registry;
     }
 
@@ -64,7 +60,7 @@ final class MuxPools {
                 // Retired first: it removes its meters, which the new pool then registers afresh.
                 existing.retire();
             }
-            created[0] = new MuxPool(member, bootstrap, settings, poolSize, pingInterval, pingThreshold, registry,
+            created[0] = new MuxPool(member, bootstrap, settings, poolSize, timings, registry,
                     this::healthChanged);
             return created[0];
         });

@@ -5,12 +5,12 @@ import dev.duet.ring.HashRing;
 import dev.duet.ring.Member;
 import dev.duet.ring.RingMembership;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
  *
  * <h3>The view</h3>
  * Ownership follows the ring as ZooKeeper has it, minus the members that presenters reported unreachable in their
- * {@code OPEN}s within the last {@link #REPORT_TTL_NANOS}: a presenter that cannot reach a chat server routes its
+ * {@code OPEN}s within the last {@code reportTtl} (10 s by default): a presenter that cannot reach a chat server routes its
  * couples to the next member clockwise at once, long before the dead server's ZooKeeper session expires, and this
  * server takes them over (fenced in the couple's row, so a second owner is safe). When the reports stop, the view is
  * the ring again; the couple's owner takes it back as soon as a session starts there.
@@ -28,11 +28,10 @@ import java.util.stream.Collectors;
  * session expired, and the znode is being created again) must not make it give up its couples.
  */
 public final class OwnerLookup {
-    static final long REPORT_TTL_NANOS = TimeUnit.SECONDS.toNanos(10);
-
     private final RingMembership ring;
     private final String selfId;
     private final Supplier<Member> registered;
+    private final long reportTtlNanos;
     private volatile Inclusion inclusion;
     private final Map<String, Long> unreachableUntil = new ConcurrentHashMap<>();
     private volatile Exclusion exclusion;
@@ -46,8 +45,9 @@ public final class OwnerLookup {
     }
 
     /** {@code registered}: this server's member while it is registered on the ring, null before and once draining. */
-    public OwnerLookup(RingMembership ring, String selfId, Supplier<Member> registered) {
+    public OwnerLookup(RingMembership ring, String selfId, Supplier<Member> registered, Duration reportTtl) {
         this.ring = ring;
+        this.reportTtlNanos = reportTtl.toNanos();
         this.selfId = selfId;
         this.registered = registered;
     }
@@ -71,7 +71,7 @@ public final class OwnerLookup {
 
     /** A presenter could not reach {@code memberIds}: route as if they were off the ring for a while. */
     void reportUnreachable(List<String> memberIds) {
-        long until = System.nanoTime() + REPORT_TTL_NANOS;
+        long until = System.nanoTime() + reportTtlNanos;
         for (String id : memberIds) {
             if (!id.equals(selfId)) {
                 unreachableUntil.put(id, until);
