@@ -8,6 +8,7 @@ import dev.duet.chat.testing.ChatCluster;
 import dev.duet.chat.testing.SharedHBase;
 import dev.duet.chat.testing.TestChatClient;
 import dev.duet.protocol.client.ThriftMessage;
+import dev.duet.protocol.testing.HostileInput;
 import dev.duet.thrift.chat.AuthResponse;
 import dev.duet.thrift.chat.ChatError;
 import dev.duet.thrift.chat.ChatService;
@@ -18,6 +19,7 @@ import dev.duet.thrift.chat.Message;
 import dev.duet.thrift.chat.SendResult;
 import dev.duet.thrift.chat.SessionEndReason;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.Unpooled;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.Connection;
 import org.apache.hadoop.hbase.client.ConnectionFactory;
@@ -26,6 +28,8 @@ import org.apache.hadoop.hbase.client.ResultScanner;
 import org.apache.hadoop.hbase.client.Scan;
 import org.apache.hadoop.hbase.client.Table;
 import org.apache.hadoop.hbase.util.Bytes;
+import org.apache.thrift.TApplicationException;
+import org.apache.thrift.protocol.TMessageType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,6 +39,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static dev.duet.chat.testing.ChatCluster.newCouple;
@@ -266,6 +271,23 @@ class ChatServiceTest {
                 StandardCharsets.US_ASCII)).sync();
         assertTrue(bob.awaitClosed(10), "a frame claiming 1.1 GB closes the connection");
         assertEquals(1, ann.send("m-1", "unaffected").getSeq());
+    }
+
+    @Test
+    void aMessageNestedTooDeepIsAnsweredProtocolErrorAfterTheCallsBeforeItThenTheSessionEnds() throws Exception {
+        String couple = newCouple();
+        TestChatClient ann = login("ann", couple, "bob", 0);
+        TestChatClient bob = login("bob", couple, "ann", 0);
+        CompletableFuture<ThriftMessage> before = ann.callAsync("sendMessage", 50,
+                new ChatService.sendMessage_args("m-1", "before the bad one"));
+        CompletableFuture<ThriftMessage> bad = ann.expectReply(51);
+        ann.channel().writeAndFlush(Unpooled.wrappedBuffer(HostileInput.nestedCall("ping", 51, 20_000)));
+        assertEquals(1, TestChatClient.<SendResult>success(before.get(10, TimeUnit.SECONDS)).getSeq());
+        ThriftMessage exception = bad.get(10, TimeUnit.SECONDS);
+        assertEquals(TMessageType.EXCEPTION, exception.type());
+        assertEquals(TApplicationException.PROTOCOL_ERROR, ((TApplicationException) exception.body()).getType());
+        assertTrue(ann.awaitClosed(10));
+        assertEquals(2, bob.send("m-2", "unaffected").getSeq());
     }
 
     @Test

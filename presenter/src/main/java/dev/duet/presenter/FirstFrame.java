@@ -4,7 +4,7 @@ import dev.duet.thrift.chat.AuthRequest;
 
 /**
  * A client's first frame: its bytes exactly as received (length prefix included), for the chat server, and the
- * {@code authenticate} request decoded from it, for routing.
+ * {@code authenticate} request decoded from it, for routing, and the call's seqid, to answer a refusal.
  */
-record FirstFrame(byte[] raw, AuthRequest request) {
+record FirstFrame(byte[] raw, int seqId, AuthRequest request) {
 }

@@ -1,6 +1,7 @@
 package dev.duet.presenter;
 
 import dev.duet.protocol.client.ClientFrameDecoder;
+import dev.duet.protocol.client.MalformedMessageException;
 import dev.duet.protocol.client.MessageCatalog;
 import dev.duet.protocol.client.ThriftMessage;
 import dev.duet.protocol.client.ThriftMessageCodec;
@@ -9,7 +10,6 @@ import dev.duet.thrift.chat.ChatService;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.CorruptedFrameException;
 import org.apache.thrift.protocol.TMessageType;
 
 /**
@@ -39,9 +39,10 @@ final class FirstFrameDecoder extends BoundedFrameDecoder {
                 body.release();
             }
             if (call.type() != TMessageType.CALL || !call.name().equals("authenticate")) {
-                throw new CorruptedFrameException("first frame must be an authenticate call, not " + call.name());
+                throw new MalformedMessageException("first frame must be an authenticate call, not " + call.name(),
+                        call.seqId(), null);
             }
-            return new FirstFrame(raw, ((ChatService.authenticate_args) call.body()).getRequest());
+            return new FirstFrame(raw, call.seqId(), ((ChatService.authenticate_args) call.body()).getRequest());
         } finally {
             frame.release();
         }

@@ -1,16 +1,25 @@
 package dev.duet.presenter;
 
 import dev.duet.protocol.auth.TokenRejectedException;
+import dev.duet.protocol.client.MalformedMessageException;
+import dev.duet.protocol.client.ThriftMessage;
+import dev.duet.protocol.client.ThriftMessageCodec;
+import dev.duet.protocol.codec.FrameTimeoutException;
 import dev.duet.protocol.logging.RateLimitedLog;
 import dev.duet.protocol.mux.StreamChannel;
 import dev.duet.protocol.mux.StreamResetEvent;
 import dev.duet.ring.HashRing;
 import dev.duet.ring.Member;
+import dev.duet.thrift.chat.ChatError;
+import dev.duet.thrift.chat.ChatService;
+import dev.duet.thrift.chat.ErrorCode;
 import dev.duet.thrift.chat.TokenClaims;
 import dev.duet.thrift.mux.Open;
 import dev.duet.thrift.mux.ResetCode;
 import dev.duet.thrift.mux.TlsInfo;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
@@ -18,6 +27,8 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.ScheduledFuture;
+import org.apache.thrift.TApplicationException;
+import org.apache.thrift.TException;
 import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLSession;
@@ -117,7 +128,8 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
         } catch (TokenRejectedException e) {
             routing.metrics().authFailed(e.reason().name().toLowerCase());
             log.debug("token_refused", "refusing {}: {}", ctx.channel().remoteAddress(), e.getMessage());
-            ctx.close();
+            answerAndClose(ThriftMessage.reply("authenticate", frame.seqId(), new ChatService.authenticate_result()
+                    .setError(new ChatError(ErrorCode.AUTH_FAILED, e.publicMessage()))));
             return;
         }
         route(null);
@@ -234,16 +246,60 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
         ctx.fireChannelInactive();
     }
 
+    /**
+     * A first frame that could not be read is answered as the protocol says — {@code EXCEPTION(PROTOCOL_ERROR)}, under
+     * its seqid when that decoded — before the connection closes.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!(cause instanceof DecoderException) || first != null) {
+            if (!(cause instanceof IOException)) {
+                log.debug("client_error", "closing {}: {}", ctx.channel().remoteAddress(), cause.toString());
+            }
+            ctx.close();
+            return;
+        }
+        String reason = reasonOf(cause);
+        if (cause instanceof TooLongFrameException || cause instanceof FrameTimeoutException) {
+            routing.metrics().limitHit(reason);
+        } else {
+            routing.metrics().authFailed(reason);
+        }
+        log.info("bad_first_frame:" + reason, "closing {}: unreadable first frame ({})",
+                ctx.channel().remoteAddress(), reason);
+        int seqId = malformed(cause) instanceof MalformedMessageException message ? message.seqId() : 0;
+        answerAndClose(ThriftMessage.exception("", seqId, new TApplicationException(
+                TApplicationException.PROTOCOL_ERROR, "unreadable first frame: " + reason)));
+    }
+
+    /** For meters: {@code first_frame_size}, {@code first_frame_timeout}, {@code too_deep} or {@code bad_first_frame}. */
+    private static String reasonOf(Throwable cause) {
         if (cause instanceof TooLongFrameException) {
-            routing.metrics().limitHit("first_frame_size");
-        } else if (cause instanceof DecoderException) {
-            routing.metrics().authFailed("bad_first_frame");
+            return "first_frame_size";
+        } else if (cause instanceof FrameTimeoutException) {
+            return "first_frame_timeout";
+        } else if (malformed(cause) instanceof MalformedMessageException message
+                && message.reason().equals("too_deep")) {
+            return "too_deep";
         }
-        if (!(cause instanceof IOException)) {
-            log.debug("client_error", "closing {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        return "bad_first_frame";
+    }
+
+    /** The decoder wraps what the Thrift codec threw. */
+    private static Throwable malformed(Throwable cause) {
+        return cause.getCause() instanceof MalformedMessageException ? cause.getCause() : cause;
+    }
+
+    /** Writes one reply frame, then closes: the client learns why, and nothing else is read from it. */
+    private void answerAndClose(ThriftMessage message) {
+        ctx.channel().config().setAutoRead(false);
+        ByteBuf frame;
+        try {
+            frame = ThriftMessageCodec.encodeFrame(ctx.alloc(), message);
+        } catch (TException e) {
+            ctx.close();
+            return;
         }
-        ctx.close();
+        ctx.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
     }
 }

@@ -4,9 +4,12 @@ import dev.duet.chat.ChatServer;
 import dev.duet.chat.testing.ChatCluster;
 import dev.duet.chat.testing.TestChatClient;
 import dev.duet.protocol.client.ThriftMessage;
+import dev.duet.protocol.testing.HostileInput;
 import dev.duet.thrift.chat.AuthRequest;
+import dev.duet.thrift.chat.ChatError;
 import dev.duet.thrift.chat.ChatService;
 import dev.duet.thrift.chat.ClientEvents;
+import dev.duet.thrift.chat.ErrorCode;
 import dev.duet.thrift.chat.SendResult;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
@@ -15,6 +18,8 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.ScheduledFuture;
+import org.apache.thrift.TApplicationException;
+import org.apache.thrift.protocol.TMessageType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -194,9 +199,14 @@ class PresenterTest {
         String forged = token.substring(0, token.length() - 4) + "AAAA";
         String expired = new dev.duet.protocol.auth.TokenSigner(ChatCluster.KEYS, java.time.Clock.systemUTC())
                 .sign("ann", newCouple(), "bob", Duration.ofSeconds(-5));
-        for (String bad : List.of(forged, expired, "not-a-token")) {
+        String padded = token + "=";
+        for (String bad : List.of(forged, expired, "not-a-token", padded)) {
             TestChatClient client = connect(presenter);
-            client.callAsync("authenticate", 1, new ChatService.authenticate_args(new AuthRequest(bad, 0)));
+            ThriftMessage reply = client.callAsync("authenticate", 1,
+                    new ChatService.authenticate_args(new AuthRequest(bad, 0))).get(10, TimeUnit.SECONDS);
+            ChatError refused = assertThrows(ChatError.class, () -> TestChatClient.success(reply), bad);
+            assertEquals(ErrorCode.AUTH_FAILED, refused.getCode(), bad);
+            assertTrue(refused.getMessage().startsWith("token refused: "), refused.getMessage());
             assertTrue(client.awaitClosed(10), "closed for " + bad);
         }
         TestChatClient garbage = connect(presenter);
@@ -204,10 +214,30 @@ class PresenterTest {
                 java.nio.charset.StandardCharsets.US_ASCII));
         assertTrue(garbage.awaitClosed(10));
         TestChatClient wrongCall = connect(presenter);
-        wrongCall.callAsync("sendMessage", 1, new ChatService.sendMessage_args("m", "no auth"));
+        ThriftMessage notAuth = wrongCall.callAsync("sendMessage", 1, new ChatService.sendMessage_args("m", "no auth"))
+                .get(10, TimeUnit.SECONDS);
+        assertEquals(TMessageType.EXCEPTION, notAuth.type());
+        assertEquals(TApplicationException.PROTOCOL_ERROR, ((TApplicationException) notAuth.body()).getType());
         assertTrue(wrongCall.awaitClosed(10));
         assertEquals(0, a.sessions(), "nothing reached the chat server");
         assertEquals(0, presenter.streams());
+    }
+
+    @Test
+    void aFirstFrameNestedTwentyThousandLevelsDeepIsAnsweredProtocolErrorCountedAndClosed() throws Exception {
+        ChatServer a = cluster.startServer("chat-a");
+        Presenter presenter = presenter();
+        awaitRing(presenter, 1);
+        TestChatClient deep = connect(presenter);
+        CompletableFuture<ThriftMessage> answer = deep.expectReply(3);
+        rawWrite(deep, HostileInput.clientFrame(HostileInput.nestedCall("authenticate", 3, 20_000)));
+        ThriftMessage exception = answer.get(10, TimeUnit.SECONDS);
+        assertEquals(TMessageType.EXCEPTION, exception.type());
+        assertEquals(TApplicationException.PROTOCOL_ERROR, ((TApplicationException) exception.body()).getType());
+        assertTrue(deep.awaitClosed(10));
+        assertEquals(1, registries.get(presenter).counter("duet.presenter.auth.failures", "reason", "too_deep")
+                .count());
+        assertEquals(0, a.sessions());
     }
 
     @Test

@@ -19,6 +19,8 @@ import dev.duet.thrift.chat.SendResult;
 import dev.duet.thrift.chat.TokenClaims;
 import dev.duet.thrift.mux.Open;
 import dev.duet.thrift.mux.ResetCode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -35,6 +37,7 @@ import java.util.function.BooleanSupplier;
  * other live sessions. Calls complete on storage threads; {@link ChatSession} brings results back to its event loop.
  */
 public final class ChatOperations {
+    private static final Logger log = LoggerFactory.getLogger(ChatOperations.class);
     /** Room in a reply frame for the Thrift envelope and the History struct around the messages. */
     private static final int REPLY_ENVELOPE_BYTES = 1024;
 
@@ -100,7 +103,8 @@ public final class ChatOperations {
             claims = verifier.verify(request.getToken());
         } catch (TokenRejectedException e) {
             metrics.authFailed(e.reason().name().toLowerCase());
-            throw new SessionEndException(ResetCode.AUTH_FAILED, ErrorCode.AUTH_FAILED, e.getMessage(), null);
+            log.debug("token refused: {}", e.getMessage());
+            throw new SessionEndException(ResetCode.AUTH_FAILED, ErrorCode.AUTH_FAILED, e.publicMessage(), null);
         }
         if (open != null && (!claims.getCoupleId().equals(open.getCoupleId())
                 || !claims.getUserId().equals(open.getUserId()))) {

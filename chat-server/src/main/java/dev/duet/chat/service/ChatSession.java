@@ -2,6 +2,7 @@ package dev.duet.chat.service;
 
 import dev.duet.chat.store.ConcurrentAppendException;
 import dev.duet.chat.store.OwnershipLostException;
+import dev.duet.protocol.client.MalformedMessageException;
 import dev.duet.protocol.client.MessageCatalog;
 import dev.duet.protocol.client.ThriftMessage;
 import dev.duet.protocol.client.UnknownMethodException;
@@ -94,6 +95,8 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> expiryTimer;
     private boolean moving;
     private boolean ended;
+    /** A message did not decode: nothing more is read, and the stream ends once the calls before it are answered. */
+    private boolean unreadable;
 
     public ChatSession(ChatOperations operations) {
         this.operations = operations;
@@ -156,6 +159,9 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ThriftMessage call = (ThriftMessage) msg;
+        if (unreadable) {
+            return;
+        }
         if (call.type() != TMessageType.CALL) {
             operations.metrics().protocolError("not_a_call");
             end(ResetCode.PROTOCOL_ERROR, null, "protocol_error", "message type " + call.type() + " from a client");
@@ -174,7 +180,7 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
                         log.warn("call failed on {}", ctx.channel(), failure);
                     }
                     if (--inProgress < operations.limits().maxPipelinedRequests()
-                            && !ctx.channel().config().isAutoRead() && !moving && !ended) {
+                            && !ctx.channel().config().isAutoRead() && !moving && !ended && !unreadable) {
                         ctx.channel().config().setAutoRead(true);
                     }
                     return null;
@@ -507,10 +513,23 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
                 return CompletableFuture.completedFuture(null);
             });
         } else if (cause instanceof DecoderException) {
+            if (unreadable || ended) {
+                return;
+            }
+            // Nothing after an unreadable message is read; the calls before it are answered, then the EXCEPTION
+            // (under the message's seqid when its header decoded), and the stream ends.
+            unreadable = true;
+            ctx.channel().config().setAutoRead(false);
             String reason = reasonOf(cause);
             operations.metrics().protocolError(reason);
             log.info("ending session on {}: {} ({})", ctx.channel(), reason, cause.getMessage());
-            end(ResetCode.PROTOCOL_ERROR, null, reason, cause.getMessage());
+            int seqId = malformed(cause) instanceof MalformedMessageException message ? message.seqId() : 0;
+            enqueue(() -> {
+                ctx.writeAndFlush(ThriftMessage.exception("", seqId, new TApplicationException(
+                        TApplicationException.PROTOCOL_ERROR, "unreadable message: " + reason)))
+                        .addListener(written -> end(ResetCode.PROTOCOL_ERROR, null, reason, reason));
+                return CompletableFuture.completedFuture(null);
+            });
         } else if (cause instanceof IOException) {
             log.debug("connection error on {}: {}", ctx.channel(), cause.toString());
             ctx.close();
@@ -521,9 +540,13 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
     }
 
     private static String reasonOf(Throwable cause) {
-        Throwable root = cause.getCause() != null && cause instanceof DecoderException
-                && !(cause instanceof TooLongFrameException || cause instanceof CorruptedFrameException
-                || cause instanceof FrameTimeoutException) ? cause.getCause() : cause;
+        Throwable root = malformed(cause);
+        if (root instanceof MalformedMessageException message) {
+            return message.reason();
+        }
+        root = cause.getCause() != null && !(cause instanceof TooLongFrameException
+                || cause instanceof CorruptedFrameException || cause instanceof FrameTimeoutException)
+                ? cause.getCause() : cause;
         if (root instanceof TooLongFrameException) {
             return "frame_too_long";
         } else if (root instanceof FrameTimeoutException) {
@@ -532,5 +555,10 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
             return "malformed";
         }
         return "decoder_error";
+    }
+
+    /** A codec's {@link DecoderException} wraps what the Thrift decoder threw. */
+    private static Throwable malformed(Throwable cause) {
+        return cause.getCause() instanceof MalformedMessageException ? cause.getCause() : cause;
     }
 }

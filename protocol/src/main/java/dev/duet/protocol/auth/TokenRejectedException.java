@@ -25,4 +25,12 @@ public final class TokenRejectedException extends Exception {
     public Reason reason() {
         return reason;
     }
+
+    /**
+     * What a client (or a mux peer) is told: the kind of refusal, never the parser's details, which stay in this
+     * server's log.
+     */
+    public String publicMessage() {
+        return "token refused: " + reason.name().toLowerCase();
+    }
 }

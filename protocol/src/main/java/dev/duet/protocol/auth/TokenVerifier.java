@@ -2,10 +2,10 @@ package dev.duet.protocol.auth;
 
 import dev.duet.protocol.auth.TokenRejectedException.Reason;
 import dev.duet.thrift.chat.TokenClaims;
-import org.apache.thrift.TConfiguration;
+import dev.duet.protocol.thrift.CompactCodec;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import org.apache.thrift.TException;
-import org.apache.thrift.protocol.TCompactProtocol;
-import org.apache.thrift.transport.TMemoryInputTransport;
 
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -49,21 +49,27 @@ public final class TokenVerifier {
         return claims;
     }
 
+    /** One spelling per token: padding, or set bits the last character does not carry, are refused. */
     private static byte[] base64(String part) throws TokenRejectedException {
+        byte[] bytes;
         try {
-            return TokenFormat.DECODER.decode(part);
+            bytes = TokenFormat.DECODER.decode(part);
         } catch (IllegalArgumentException e) {
             throw new TokenRejectedException(Reason.MALFORMED, "token is not base64url: " + e.getMessage());
         }
+        if (!TokenFormat.ENCODER.encodeToString(bytes).equals(part)) {
+            throw new TokenRejectedException(Reason.MALFORMED, "token is not canonical base64url (no padding, "
+                    + "unused bits zero)");
+        }
+        return bytes;
     }
 
     private static TokenClaims parse(byte[] bytes) throws TokenRejectedException {
         TokenClaims claims = new TokenClaims();
+        ByteBuf in = Unpooled.wrappedBuffer(bytes);
         try {
-            TConfiguration bounds = new TConfiguration(Math.max(bytes.length, 1), Math.max(bytes.length, 1), 4);
-            TMemoryInputTransport in = new TMemoryInputTransport(bounds, bytes);
-            claims.read(new TCompactProtocol(in, bytes.length, bytes.length));
-            if (in.getBytesRemainingInBuffer() != 0) {
+            claims.read(CompactCodec.reader(in));
+            if (in.isReadable()) {
                 throw new TokenRejectedException(Reason.MALFORMED, "token claims have trailing bytes");
             }
         } catch (TException | RuntimeException e) {

@@ -2,8 +2,8 @@ package dev.duet.protocol.client;
 
 import dev.duet.protocol.thrift.CompactCodec;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.MessageToMessageCodec;
 import org.apache.thrift.TException;
 import org.apache.thrift.TSerializable;
@@ -17,8 +17,8 @@ import java.util.List;
  * {@link ClientFrameDecoder} / {@link ClientFrameEncoder}.
  *
  * <h3>Errors</h3>
- * A body that is not one complete Thrift message (truncated, trailing bytes, malformed struct) raises a
- * {@link CorruptedFrameException}: the stream is broken and should be closed. A well-formed message for a method the
+ * A body that is not one complete Thrift message (truncated, trailing bytes, malformed struct, nested too deep) raises
+ * a {@link MalformedMessageException}: the stream is answered {@code EXCEPTION(PROTOCOL_ERROR)} and closed. A well-formed message for a method the
  * {@link MessageCatalog} does not know raises an {@link UnknownMethodException}, after which the stream is still in
  * sync. Either way the body is released.
  */
@@ -42,7 +42,7 @@ public final class ThriftMessageCodec extends MessageToMessageCodec<ByteBuf, Thr
             in = CompactCodec.reader(body);
             header = in.readMessageBegin();
         } catch (TException | RuntimeException e) {
-            throw malformed(e);
+            throw malformed(e, 0);
         }
         TSerializable struct = catalog.newBody(header.name, header.type);
         if (struct == null) {
@@ -53,16 +53,33 @@ public final class ThriftMessageCodec extends MessageToMessageCodec<ByteBuf, Thr
             struct.read(in);
             in.readMessageEnd();
         } catch (TException | RuntimeException e) {
-            throw malformed(e);
+            throw malformed(e, header.seqid);
         }
         if (body.isReadable()) {
-            throw new CorruptedFrameException(body.readableBytes() + " bytes after the end of the thrift message");
+            throw new MalformedMessageException(body.readableBytes() + " bytes after the end of the thrift message",
+                    header.seqid, null);
         }
         return new ThriftMessage(header.name, header.type, header.seqid, struct);
     }
 
-    private static CorruptedFrameException malformed(Exception cause) {
-        return new CorruptedFrameException("malformed thrift message: " + cause.getMessage(), cause);
+    private static MalformedMessageException malformed(Exception cause, int seqId) {
+        return new MalformedMessageException("malformed thrift message: " + cause.getMessage(), seqId, cause);
+    }
+
+    /**
+     * A whole uncompressed client frame holding {@code message}, for a handler that answers outside a client pipeline
+     * (the presenter refusing a first frame).
+     */
+    public static ByteBuf encodeFrame(ByteBufAllocator alloc, ThriftMessage message) throws TException {
+        ByteBuf frame = alloc.buffer();
+        frame.writeInt(0).writeByte(0);
+        try {
+            encode(message, frame);
+        } catch (TException | RuntimeException e) {
+            frame.release();
+            throw e;
+        }
+        return frame.setInt(0, frame.readableBytes() - 4);
     }
 
     @Override

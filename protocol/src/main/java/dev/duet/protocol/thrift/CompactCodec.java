@@ -11,10 +11,12 @@ import org.apache.thrift.transport.TTransportException;
 
 /**
  * {@link TCompactProtocol} over {@link ByteBuf}s. A reading protocol is bounded by the bytes it reads from: no string,
- * binary or container it decodes may claim more than that, so a few hostile bytes cannot make us allocate much.
+ * binary or container it decodes may claim more than that, so a few hostile bytes cannot make us allocate much; and
+ * by {@link #MAX_DEPTH} levels of nesting, skipped fields included, so they cannot overflow the stack.
  */
 public final class CompactCodec {
-    private static final int RECURSION_LIMIT = 16;
+    /** Deeper than any of our structs nest (a mux frame holding an OPEN holding TLS facts is three). */
+    public static final int MAX_DEPTH = 16;
 
     private CompactCodec() {
     }
@@ -22,8 +24,9 @@ public final class CompactCodec {
     /** A protocol reading the readable bytes of {@code in}, advancing its reader index. */
     public static TProtocol reader(ByteBuf in) throws TTransportException {
         int size = in.readableBytes();
-        TConfiguration bounds = new TConfiguration(Math.max(size, 1), Math.max(size, 1), RECURSION_LIMIT);
-        return new TCompactProtocol(new TIOStreamTransport(bounds, new ByteBufInputStream(in)), size, size);
+        TConfiguration bounds = new TConfiguration(Math.max(size, 1), Math.max(size, 1), MAX_DEPTH);
+        return new DepthLimitedProtocol(new TCompactProtocol(new TIOStreamTransport(bounds,
+                new ByteBufInputStream(in)), size, size), MAX_DEPTH);
     }
 
     /** A protocol appending to {@code out}. */

@@ -93,6 +93,29 @@ class TokenTest {
     }
 
     @Test
+    void acceptsOneSpellingOnlyAndTellsPeersNoParserDetails() {
+        String valid = signer.sign("ann", "couple-1", "bob", Duration.ofHours(1));
+        String mac = valid.substring(valid.indexOf('.') + 1);
+        // 32 MAC bytes are 43 characters; the last carries 2 unused bits, which a lax decoder ignores.
+        char last = mac.charAt(mac.length() - 1);
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        String otherBits = valid.substring(0, valid.length() - 1) + alphabet.charAt(alphabet.indexOf(last) ^ 1);
+        for (String respelled : new String[]{valid + "=", otherBits}) {
+            TokenRejectedException e = assertThrows(TokenRejectedException.class, () -> verifier.verify(respelled));
+            assertEquals(Reason.MALFORMED, e.reason(), respelled);
+            assertEquals("token refused: malformed", e.publicMessage());
+        }
+    }
+
+    @Test
+    void refusesClaimsNestedTooDeep() {
+        byte[] nested = new byte[4000];
+        java.util.Arrays.fill(nested, 0, 2000, (byte) 0x1C);
+        String claims = Base64.getUrlEncoder().withoutPadding().encodeToString(nested);
+        assertEquals(Reason.MALFORMED, rejection(verifier, claims + ".AAAA"));
+    }
+
+    @Test
     void verifiesOldTokensDuringAKeyRotation() throws Exception {
         String old = signer.sign("ann", "couple-1", "bob", Duration.ofHours(1));
         TokenKeys rotated = TokenKeys.of(Map.of("k1", KEY_1, "k2", KEY_2), "k2");

@@ -1,5 +1,7 @@
 package dev.duet.protocol.client;
 
+import dev.duet.protocol.testing.HostileInput;
+import dev.duet.protocol.thrift.CompactCodec;
 import dev.duet.thrift.chat.AuthRequest;
 import dev.duet.thrift.chat.ChatError;
 import dev.duet.thrift.chat.ChatService;
@@ -146,7 +148,25 @@ class ThriftMessageCodecTest {
         DecoderException e = assertThrows(DecoderException.class,
                 () -> server.writeInbound(Unpooled.wrappedBuffer(valid, new byte[]{0})));
         assertTrue(e.getMessage().contains("after the end"), e.getMessage());
+        assertEquals(7, assertInstanceOf(MalformedMessageException.class, e).seqId());
         assertFalse(server.finish());
+    }
+
+    @Test
+    void refusesNestingDeeperThanTheLimitEvenInAFieldItWouldSkipAndSaysUnderWhichSeqId() throws Exception {
+        EmbeddedChannel server = new EmbeddedChannel(new ThriftMessageCodec(MessageCatalog.server()));
+        byte[] nested = HostileInput.nestedCall("ping", 9, 20_000);
+        MalformedMessageException e = assertThrows(MalformedMessageException.class,
+                () -> server.writeInbound(Unpooled.wrappedBuffer(nested)));
+        assertEquals("too_deep", e.reason());
+        assertEquals(9, e.seqId());
+        assertFalse(server.finish());
+
+        EmbeddedChannel shallow = new EmbeddedChannel(new ThriftMessageCodec(MessageCatalog.server()));
+        shallow.writeInbound(Unpooled.wrappedBuffer(HostileInput.nestedCall("ping", 10, CompactCodec.MAX_DEPTH - 1)));
+        ThriftMessage skipped = shallow.readInbound();
+        assertEquals(10, skipped.seqId(), "nesting within the limit is skipped as any unknown field is");
+        assertFalse(shallow.finish());
     }
 
     @Test
