@@ -67,9 +67,16 @@ import java.util.function.Supplier;
  * are bounded ({@link #MAX_HELD}); beyond that the catch-up reads the rest from HBase instead.
  *
  * <h3>Ending</h3>
- * Bad framing ends the session (stream reset {@code PROTOCOL_ERROR}, or connection closed) with a metric and a log
- * line; an unknown method gets a Thrift {@code UNKNOWN_METHOD} exception and the session goes on. A client too slow to
- * read its pushes is ended ({@code OVERLOAD}); it reconnects and catches up from storage.
+ * Unreadable input is answered {@code EXCEPTION(PROTOCOL_ERROR)} after the calls before it, then ends the session
+ * (stream reset {@code PROTOCOL_ERROR}, or connection closed) with a metric and a log line; an unknown method gets a
+ * Thrift {@code UNKNOWN_METHOD} exception and the session goes on. A client too slow to read its pushes is ended
+ * ({@code OVERLOAD}); it reconnects and catches up from storage.
+ *
+ * <h3>Memory</h3>
+ * Reading pauses while {@code maxPipelinedRequests} calls are in progress and while the stream is not writable
+ * (replies or pushes the client has not taken), and a call read is served only once the stream is writable: a client
+ * that sends without reading holds at most one reply beyond the stream's high water mark, plus the calls of one
+ * inbound window waiting, decoded; pushes beyond {@code maxPendingPushBytes} end the session.
  */
 public final class ChatSession extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ChatSession.class);
@@ -91,6 +98,8 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
     private long lastPushedSeq;
     private Runnable afterReply;
     private Runnable whenWritable;
+    /** The next call, waiting for the stream to be writable again. */
+    private CompletableFuture<Void> writableWaiter;
     private ScheduledFuture<?> authTimer;
     private ScheduledFuture<?> expiryTimer;
     private boolean moving;
@@ -135,17 +144,56 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
         }
         held.clear();
         whenWritable = null;
+        releaseWritableWaiter();
         ctx.fireChannelInactive();
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable() && whenWritable != null) {
-            Runnable resume = whenWritable;
-            whenWritable = null;
-            resume.run();
+        if (!ctx.channel().isWritable()) {
+            // A client that does not read its replies stops being read: what it costs us stays bounded.
+            ctx.channel().config().setAutoRead(false);
+        } else {
+            if (whenWritable != null) {
+                Runnable resume = whenWritable;
+                whenWritable = null;
+                resume.run();
+            }
+            releaseWritableWaiter();
+            resumeReading();
         }
         ctx.fireChannelWritabilityChanged();
+    }
+
+    /**
+     * Completes once the stream is writable (or gone). The next call waits for it: calls already read (a whole inbound
+     * window of them can arrive in one read) are served no faster than the client takes their replies.
+     */
+    private CompletableFuture<Void> writable() {
+        if (ctx.channel().isWritable() || !ctx.channel().isActive()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        writableWaiter = new CompletableFuture<>();
+        return writableWaiter;
+    }
+
+    private void releaseWritableWaiter() {
+        CompletableFuture<Void> waiter = writableWaiter;
+        writableWaiter = null;
+        if (waiter != null) {
+            waiter.complete(null);
+        }
+    }
+
+    /**
+     * Reads again unless a limit says not to: too many calls in progress, replies the client has not taken (the
+     * stream unwritable), or the session ending.
+     */
+    private void resumeReading() {
+        if (inProgress < operations.limits().maxPipelinedRequests() && ctx.channel().isWritable()
+                && !ctx.channel().config().isAutoRead() && !moving && !ended && !unreadable) {
+            ctx.channel().config().setAutoRead(true);
+        }
     }
 
     private static void cancel(ScheduledFuture<?> timer) {
@@ -174,15 +222,14 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
         if (++inProgress >= operations.limits().maxPipelinedRequests()) {
             ctx.channel().config().setAutoRead(false);
         }
-        tail = tail.thenComposeAsync(ignored -> work.get(), ctx.executor())
+        tail = tail.thenComposeAsync(ignored -> writable(), ctx.executor())
+                .thenComposeAsync(ignored -> work.get(), ctx.executor())
                 .handleAsync((ignored, failure) -> {
                     if (failure != null) {
                         log.warn("call failed on {}", ctx.channel(), failure);
                     }
-                    if (--inProgress < operations.limits().maxPipelinedRequests()
-                            && !ctx.channel().config().isAutoRead() && !moving && !ended && !unreadable) {
-                        ctx.channel().config().setAutoRead(true);
-                    }
+                    inProgress--;
+                    resumeReading();
                     return null;
                 }, ctx.executor());
     }
