@@ -23,10 +23,13 @@ public final class AdminSide implements AutoCloseable {
         this.meters = meters;
     }
 
-    /** Starts the endpoint on {@code bind:port} (port 0: a free one) and registers the MBean. */
-    public static AdminSide open(AdminTarget target, ServerMeters meters, String bind, int port)
+    /**
+     * Starts the endpoint on {@code bind:port} (port 0: a free one), its actions guarded by {@code token}, and
+     * registers the MBean.
+     */
+    public static AdminSide open(AdminTarget target, ServerMeters meters, AdminToken token, String bind, int port)
             throws InterruptedException, JMException {
-        AdminServer endpoint = AdminServer.start(target, meters, bind, port);
+        AdminServer endpoint = AdminServer.start(target, meters, token, bind, port);
         try {
             return new AdminSide(endpoint, ServerAdmin.register(target), meters);
         } catch (JMException | RuntimeException e) {

@@ -17,9 +17,9 @@ public final class ServerProcess {
     }
 
     /** Blocks until the process is told to stop and has drained and closed {@code resources}. */
-    public static void runUntilStopped(AdminTarget target, ServerMeters meters, String adminBind, int adminPort,
-                                       List<AutoCloseable> resources) throws Exception {
-        AdminSide admin = AdminSide.open(target, meters, adminBind, adminPort);
+    public static void runUntilStopped(AdminTarget target, ServerMeters meters, AdminToken token, String adminBind,
+                                       int adminPort, List<AutoCloseable> resources) throws Exception {
+        AdminSide admin = AdminSide.open(target, meters, token, adminBind, adminPort);
         log.info("{} {}: admin endpoint on {}:{}", target.role(), target.id(), adminBind, admin.port());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

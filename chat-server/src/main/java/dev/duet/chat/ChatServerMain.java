@@ -1,5 +1,6 @@
 package dev.duet.chat;
 
+import dev.duet.admin.AdminToken;
 import dev.duet.admin.ServerMeters;
 import dev.duet.admin.ServerProcess;
 import dev.duet.chat.service.ChatLimits;
@@ -115,6 +116,10 @@ public final class ChatServerMain implements Callable<Integer> {
     @Option(names = "--admin-port", defaultValue = "9100", description = "Port of the admin HTTP endpoint.")
     int adminPort;
 
+    @Option(names = "--admin-token-file", description = "File holding the bearer token POST /drain must carry "
+            + "(unset: POST /drain is refused; SIGTERM and the MBean still drain).")
+    Path adminTokenFile;
+
     @Option(names = "--config", description = "YAML file of settings (keys are the option names without dashes; "
             + "DUET_<OPTION> environment variables override it).")
     Path config;
@@ -179,6 +184,7 @@ public final class ChatServerMain implements Callable<Integer> {
         Settings.between("client-port", clientPort, -1, 65535);
         Settings.between("hbase-port", hbasePort, 1, 65535);
         Settings.between("admin-port", adminPort, 0, 65535);
+        Settings.readableFileOrUnset("admin-token-file", adminTokenFile);
         Settings.positive("store-operation-timeout", storeOperationTimeout);
         Settings.between("append-attempts", appendAttempts, 1, 100);
         Settings.positive("store-probe-interval", storeProbeInterval);
@@ -196,6 +202,7 @@ public final class ChatServerMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
+        AdminToken adminToken = AdminToken.loadOrNone(adminTokenFile);
         Configuration hbase = HBaseConfiguration.create();
         hbase.set(HConstants.ZOOKEEPER_QUORUM,
                 hbaseQuorum != null ? hbaseQuorum : zookeeper.connectString().split(":")[0]);
@@ -216,7 +223,8 @@ public final class ChatServerMain implements Callable<Integer> {
         curator.start();
         ServerMeters meters = new ServerMeters(id);
         ChatServer server = ChatServer.start(config, hbase, curator, meters.registry(), startTimeout);
-        ServerProcess.runUntilStopped(new ChatServerAdmin(server, drainTimeout), meters, adminBind, adminPort,
+        ServerProcess.runUntilStopped(new ChatServerAdmin(server, drainTimeout), meters,
+                adminToken, adminBind, adminPort,
                 List.of(server, curator));
         return 0;
     }

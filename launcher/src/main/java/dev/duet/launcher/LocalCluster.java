@@ -1,6 +1,7 @@
 package dev.duet.launcher;
 
 import dev.duet.admin.AdminSide;
+import dev.duet.admin.AdminToken;
 import dev.duet.admin.AdminTarget;
 import dev.duet.admin.ServerMeters;
 import dev.duet.chat.ChatServer;
@@ -45,6 +46,7 @@ public final class LocalCluster implements AutoCloseable {
     private final TokenKeys keys;
     private final SelfSignedCertificate certificate;
     private final Map<String, AdminSide> admins = new LinkedHashMap<>();
+    private final AdminToken adminToken;
 
     /** Ports: 0 picks free ones; the chat servers' mux ports are {@code firstMuxPort + i} unless that is 0. */
     public record Settings(Path data, int chatServers, int presenterPort, int zookeeperPort, int firstMuxPort) {
@@ -57,6 +59,9 @@ public final class LocalCluster implements AutoCloseable {
         Files.createDirectories(data);
         Path keyFile = keyFile(data);
         this.keys = Files.exists(keyFile) ? TokenKeys.load(keyFile) : TokenKeys.generate(keyFile, "local-1");
+        Path adminTokenFile = adminTokenFile(data);
+        this.adminToken = Files.exists(adminTokenFile) ? AdminToken.load(adminTokenFile)
+                : AdminToken.generate(adminTokenFile);
         this.certificate = SelfSignedCertificate.in(data.resolve("tls"));
         this.ownsHBase = sharedHBase == null;
         this.hbase = ownsHBase
@@ -105,6 +110,11 @@ public final class LocalCluster implements AutoCloseable {
         return data.resolve("token-keys.properties");
     }
 
+    /** The bearer token every server's {@code POST /drain} needs. */
+    static Path adminTokenFile(Path data) {
+        return data.resolve("admin-token");
+    }
+
     public ChatServer startChatServer(String id, int muxPort) throws Exception {
         ServerMeters meters = new ServerMeters(id);
         ChatServer server;
@@ -122,7 +132,7 @@ public final class LocalCluster implements AutoCloseable {
 
     /** The admin side of one server, on a free loopback port: it owns {@code meters} from now on. */
     private void admin(AdminTarget target, ServerMeters meters) throws Exception {
-        admins.put(target.id(), AdminSide.open(target, meters, "127.0.0.1", 0));
+        admins.put(target.id(), AdminSide.open(target, meters, adminToken, "127.0.0.1", 0));
     }
 
     /** Admin endpoint ports by server id. */

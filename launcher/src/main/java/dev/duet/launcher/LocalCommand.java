@@ -64,6 +64,8 @@ final class LocalCommand implements Callable<Integer> {
         System.out.println("  chat servers " + cluster.chatServers().size());
         cluster.adminPorts().forEach((id, adminPort) ->
                 System.out.println("  admin        " + id + ": http://127.0.0.1:" + adminPort + "/status"));
+        System.out.println("  admin token  " + LocalCluster.adminTokenFile(data) + " (POST /drain needs it as "
+                + "'Authorization: Bearer …', with 'Content-Type: application/json')");
         System.out.println("  tokens for the demo couple \"demo\" (valid 24 hours):");
         System.out.println("    ann  " + ann);
         System.out.println("    bob  " + bob);

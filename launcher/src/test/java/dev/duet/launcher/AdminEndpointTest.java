@@ -18,6 +18,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.rmi.registry.LocateRegistry;
 import java.time.Duration;
@@ -48,10 +49,18 @@ class AdminEndpointTest {
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private HttpResponse<String> post(String id, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.adminPorts().get(id) + path))
-                .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
+    private HttpResponse<String> post(String id, String path, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + cluster.adminPorts().get(id) + path)).POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .timeout(Duration.ofSeconds(10));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String bearer() throws Exception {
+        return "Bearer " + Files.readString(LocalCluster.adminTokenFile(data)).trim();
     }
 
     @Test
@@ -72,12 +81,32 @@ class AdminEndpointTest {
                 "Prometheus text has the presenter's meters");
         assertEquals(404, get("presenter-1", "/nothing").statusCode());
 
-        assertEquals(202, post("chat-2", "/drain").statusCode());
+        assertEquals(202, post("chat-2", "/drain", "Authorization", bearer(), "Content-Type", "application/json")
+                .statusCode());
         assertEquals(503, get("chat-2", "/ready").statusCode());
         assertTrue(get("chat-2", "/status").body().contains("\"draining\":true"));
         assertTrue(waitFor(() -> cluster.presenter().ring().ring().member("chat-2").isEmpty()),
                 "a draining chat server leaves the ring");
         assertEquals(200, get("chat-1", "/ready").statusCode());
+    }
+
+    @Test
+    void drainNeedsTheTokenAJsonBodyAndNoOriginAndTheRefusalsChangeNothing() throws Exception {
+        cluster = LocalCluster.startOn(SharedHBase.get(), new LocalCluster.Settings(data, 1, 0, 0, 0));
+        String json = "application/json";
+        for (String id : cluster.adminPorts().keySet()) {
+            assertEquals(401, post(id, "/drain", "Content-Type", json).statusCode(), id);
+            assertEquals(401, post(id, "/drain", "Authorization", "Bearer " + "x".repeat(43), "Content-Type", json)
+                    .statusCode(), id);
+            assertEquals(415, post(id, "/drain", "Authorization", bearer(), "Content-Type", "text/plain")
+                    .statusCode(), "a web page's simple POST: " + id);
+            assertEquals(403, post(id, "/drain", "Authorization", bearer(), "Content-Type", json, "Origin",
+                    "https://evil.example").statusCode(), id);
+            assertEquals(403, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + cluster.adminPorts().get(id) + "/status")).header("Origin", "https://evil.example").build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode(), "reads from a web page too: " + id);
+            assertEquals(200, get(id, "/ready").statusCode(), "still serving: " + id);
+        }
     }
 
     @Test

@@ -60,6 +60,7 @@ class DeployHooksTest {
         env.put("ASG_NAME", "presenters");
         env.put("DUET_ROLE", role);
         env.put("DUET_ADMIN", "http://127.0.0.1:" + cluster.adminPorts().get(serverId));
+        env.put("DUET_ADMIN_TOKEN_FILE", LocalCluster.adminTokenFile(dir.resolve("data")).toString());
         env.put("HOSTED_ZONE_ID", "Z123");
         env.put("RECORD_NAME", "chat.example.com.");
         env.put("RECORD_VALUE", "203.0.113.7");

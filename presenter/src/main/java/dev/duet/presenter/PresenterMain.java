@@ -1,5 +1,6 @@
 package dev.duet.presenter;
 
+import dev.duet.admin.AdminToken;
 import dev.duet.admin.ServerMeters;
 import dev.duet.admin.ServerProcess;
 import dev.duet.protocol.auth.TokenKeys;
@@ -116,6 +117,10 @@ public final class PresenterMain implements Callable<Integer> {
     @Option(names = "--admin-port", defaultValue = "9443", description = "Port of the admin HTTP endpoint.")
     int adminPort;
 
+    @Option(names = "--admin-token-file", description = "File holding the bearer token POST /drain must carry "
+            + "(unset: POST /drain is refused; SIGTERM and the MBean still drain).")
+    Path adminTokenFile;
+
     public static void main(String[] args) {
         System.exit(ServerCommandLine.execute(new PresenterMain(), args));
     }
@@ -129,6 +134,7 @@ public final class PresenterMain implements Callable<Integer> {
         zookeeper.validate();
         Settings.between("port", port, 0, 65535);
         Settings.between("admin-port", adminPort, 0, 65535);
+        Settings.readableFileOrUnset("admin-token-file", adminTokenFile);
         Settings.between("pool-size", poolSize, 1, 64);
         muxWindows.validate();
         Settings.between("mux-max-frame-size", muxMaxFrameSize, 1024, 16 << 20);
@@ -149,6 +155,7 @@ public final class PresenterMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
+        AdminToken adminToken = AdminToken.loadOrNone(adminTokenFile);
         PresenterConfig presenterConfig = PresenterConfig.builder(id, certificate, key, TokenKeys.load(tokenKeys))
                 .bindAddress(bind).port(port).ringPath(ringPath).poolSize(poolSize)
                 .muxWindows(muxWindows.streamWindow(), muxWindows.connectionWindow()).muxMaxFrameSize(muxMaxFrameSize)
@@ -163,7 +170,8 @@ public final class PresenterMain implements Callable<Integer> {
         curator.start();
         ServerMeters meters = new ServerMeters(id);
         Presenter presenter = Presenter.start(presenterConfig, curator, meters.registry());
-        ServerProcess.runUntilStopped(new PresenterAdmin(presenter, drainTimeout), meters, adminBind, adminPort,
+        ServerProcess.runUntilStopped(new PresenterAdmin(presenter, drainTimeout), meters,
+                adminToken, adminBind, adminPort,
                 List.of(presenter, curator));
         return 0;
     }

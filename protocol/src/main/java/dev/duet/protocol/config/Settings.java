@@ -1,5 +1,7 @@
 package dev.duet.protocol.config;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -17,6 +19,12 @@ public final class Settings {
         if (value == null || value.toString().isBlank()) {
             throw new InvalidSettingException("setting '" + key + "' is required" + where(key));
         }
+    }
+
+    /** Fails unless {@code file} is null (not set) or a readable regular file. */
+    public static void readableFileOrUnset(String key, Path file) {
+        check(key, file == null || (Files.isRegularFile(file) && Files.isReadable(file)), "must be a readable file",
+                file);
     }
 
     /** Fails unless {@code value} is longer than zero. */
