@@ -12,6 +12,7 @@ import dev.duet.protocol.config.ServerCommandLine;
 import dev.duet.protocol.config.Settings;
 import dev.duet.protocol.config.ZooKeeperOptions;
 import dev.duet.protocol.mux.MuxSettings;
+import dev.duet.ring.ZooKeeperAccess;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
@@ -203,6 +204,8 @@ public final class ChatServerMain implements Callable<Integer> {
     public Integer call() throws Exception {
         validate();
         AdminToken adminToken = AdminToken.loadOrNone(adminTokenFile);
+        ZooKeeperAccess zookeeperAccess = zookeeper.credentials() == null ? null
+                : ZooKeeperAccess.load(zookeeper.credentials());
         Configuration hbase = HBaseConfiguration.create();
         hbase.set(HConstants.ZOOKEEPER_QUORUM,
                 hbaseQuorum != null ? hbaseQuorum : zookeeper.connectString().split(":")[0]);
@@ -216,10 +219,14 @@ public final class ChatServerMain implements Callable<Integer> {
                 .maxClientFrameSize(maxClientFrameSize)
                 .muxWindows(muxWindows.streamWindow(), muxWindows.connectionWindow()).muxMaxStreams(muxMaxStreams)
                 .unreachableReportTtl(unreachableReportTtl).build();
-        CuratorFramework curator = CuratorFrameworkFactory.builder().connectString(zookeeper.connectString())
-                .sessionTimeoutMs(zookeeper.sessionTimeoutMillis())
+        CuratorFrameworkFactory.Builder client = CuratorFrameworkFactory.builder()
+                .connectString(zookeeper.connectString()).sessionTimeoutMs(zookeeper.sessionTimeoutMillis())
                 .connectionTimeoutMs(zookeeper.connectionTimeoutMillis())
-                .retryPolicy(new ExponentialBackoffRetry(200, 10)).build();
+                .retryPolicy(new ExponentialBackoffRetry(200, 10));
+        if (zookeeperAccess != null) {
+            zookeeperAccess.applyTo(client, ringPath, null);
+        }
+        CuratorFramework curator = client.build();
         curator.start();
         ServerMeters meters = new ServerMeters(id);
         ChatServer server = ChatServer.start(config, hbase, curator, meters.registry(), startTimeout);

@@ -13,6 +13,7 @@ import dev.duet.presenter.PresenterAdmin;
 import dev.duet.presenter.PresenterConfig;
 import dev.duet.presenter.SelfSignedCertificate;
 import dev.duet.protocol.auth.TokenKeys;
+import dev.duet.ring.ZooKeeperAccess;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * The whole system in this process: the in-process HBase with its ZooKeeper, N chat servers, one presenter on TLS with
@@ -40,7 +42,11 @@ public final class LocalCluster implements AutoCloseable {
 
     private final Path data;
     private final LocalHBase hbase;
-    private final CuratorFramework zookeeper;
+    /** The chat servers' ZooKeeper client and the presenter's: each authenticates as its own role. */
+    private final CuratorFramework chatServerZooKeeper;
+    private final CuratorFramework presenterZooKeeper;
+    /** Where this cluster's ring and ticket keys live: {@code /duet}, or a root of its own on a shared ZooKeeper. */
+    private final String root;
     private final List<ChatServer> chatServers = new ArrayList<>();
     private Presenter presenter;
     private final TokenKeys keys;
@@ -67,9 +73,13 @@ public final class LocalCluster implements AutoCloseable {
         this.hbase = ownsHBase
                 ? LocalHBase.start(data.resolve("hbase"), settings.zookeeperPort(), Duration.ofMinutes(3))
                 : sharedHBase;
-        this.zookeeper = CuratorFrameworkFactory.newClient(hbase.zookeeperConnectString(),
-                new ExponentialBackoffRetry(100, 10));
-        zookeeper.start();
+        this.root = ownsHBase ? "/duet" : "/duet-" + UUID.randomUUID();
+        if (!Files.exists(zookeeperCredentials(data, ZooKeeperAccess.CHAT_SERVER_USER))) {
+            ZooKeeperAccess.generate(zookeeperCredentials(data, ZooKeeperAccess.CHAT_SERVER_USER),
+                    zookeeperCredentials(data, ZooKeeperAccess.PRESENTER_USER));
+        }
+        this.chatServerZooKeeper = zookeeperClient(ZooKeeperAccess.CHAT_SERVER_USER, null);
+        this.presenterZooKeeper = zookeeperClient(ZooKeeperAccess.PRESENTER_USER, ticketKeysPath());
         try {
             for (int i = 1; i <= settings.chatServers(); i++) {
                 startChatServer("chat-" + i, settings.firstMuxPort() == 0 ? 0 : settings.firstMuxPort() + i - 1);
@@ -78,7 +88,8 @@ public final class LocalCluster implements AutoCloseable {
             try {
                 this.presenter = Presenter.start(PresenterConfig.builder("presenter-1", certificate.certificate(),
                                 certificate.privateKey(), keys)
-                        .bindAddress("127.0.0.1").port(settings.presenterPort()).build(), zookeeper,
+                        .bindAddress("127.0.0.1").port(settings.presenterPort()).ringPath(ringPath())
+                        .ticketKeys(ticketKeysPath(), Duration.ofHours(12)).build(), presenterZooKeeper,
                         presenterMeters.registry());
             } catch (Exception e) {
                 presenterMeters.close();
@@ -110,6 +121,28 @@ public final class LocalCluster implements AutoCloseable {
         return data.resolve("token-keys.properties");
     }
 
+    /** The ZooKeeper credentials of {@code user} ({@link ZooKeeperAccess}), written on the first run. */
+    static Path zookeeperCredentials(Path data, String user) {
+        return data.resolve("zookeeper-" + user + ".properties");
+    }
+
+    private CuratorFramework zookeeperClient(String user, String ticketKeysPath) throws Exception {
+        CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
+                .connectString(hbase.zookeeperConnectString()).retryPolicy(new ExponentialBackoffRetry(100, 10));
+        CuratorFramework client = ZooKeeperAccess.load(zookeeperCredentials(data, user))
+                .applyTo(builder, ringPath(), ticketKeysPath).build();
+        client.start();
+        return client;
+    }
+
+    public String ringPath() {
+        return root + "/ring";
+    }
+
+    public String ticketKeysPath() {
+        return root + "/tls/ticket-keys";
+    }
+
     /** The bearer token every server's {@code POST /drain} needs. */
     static Path adminTokenFile(Path data) {
         return data.resolve("admin-token");
@@ -120,7 +153,8 @@ public final class LocalCluster implements AutoCloseable {
         ChatServer server;
         try {
             server = ChatServer.start(ChatServerConfig.builder(id, keys).bindAddress("127.0.0.1").muxPort(muxPort)
-                    .build(), hbase.clientConfiguration(), zookeeper, meters.registry(), Duration.ofMinutes(1));
+                    .ringPath(ringPath()).build(), hbase.clientConfiguration(), chatServerZooKeeper,
+                    meters.registry(), Duration.ofMinutes(1));
         } catch (Exception e) {
             meters.close();
             throw e;
@@ -201,7 +235,8 @@ public final class LocalCluster implements AutoCloseable {
                 presenter.close();
             }
             admins.values().forEach(AdminSide::close);
-            zookeeper.close();
+            presenterZooKeeper.close();
+            chatServerZooKeeper.close();
             if (ownsHBase) {
                 hbase.close();
             }

@@ -10,6 +10,7 @@ import dev.duet.protocol.config.ServerCommandLine;
 import dev.duet.protocol.config.Settings;
 import dev.duet.protocol.config.ZooKeeperOptions;
 import dev.duet.protocol.mux.MuxFrames;
+import dev.duet.ring.ZooKeeperAccess;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
@@ -156,6 +157,8 @@ public final class PresenterMain implements Callable<Integer> {
     public Integer call() throws Exception {
         validate();
         AdminToken adminToken = AdminToken.loadOrNone(adminTokenFile);
+        ZooKeeperAccess zookeeperAccess = zookeeper.credentials() == null ? null
+                : ZooKeeperAccess.load(zookeeper.credentials());
         PresenterConfig presenterConfig = PresenterConfig.builder(id, certificate, key, TokenKeys.load(tokenKeys))
                 .bindAddress(bind).port(port).ringPath(ringPath).poolSize(poolSize)
                 .muxWindows(muxWindows.streamWindow(), muxWindows.connectionWindow()).muxMaxFrameSize(muxMaxFrameSize)
@@ -163,10 +166,14 @@ public final class PresenterMain implements Callable<Integer> {
                 .routeTimeout(routeTimeout).muxPing(muxPingInterval, muxPingThreshold)
                 .idleTimeout(idleTimeout).maxConnections(maxConnections, maxConnectionsPerAddress)
                 .handshakesPerSecond(handshakesPerSecond).ticketKeys(ticketKeysPath, ticketKeyRotation).build();
-        CuratorFramework curator = CuratorFrameworkFactory.builder().connectString(zookeeper.connectString())
-                .sessionTimeoutMs(zookeeper.sessionTimeoutMillis())
+        CuratorFrameworkFactory.Builder client = CuratorFrameworkFactory.builder()
+                .connectString(zookeeper.connectString()).sessionTimeoutMs(zookeeper.sessionTimeoutMillis())
                 .connectionTimeoutMs(zookeeper.connectionTimeoutMillis())
-                .retryPolicy(new ExponentialBackoffRetry(200, 10)).build();
+                .retryPolicy(new ExponentialBackoffRetry(200, 10));
+        if (zookeeperAccess != null) {
+            zookeeperAccess.applyTo(client, ringPath, ticketKeysPath);
+        }
+        CuratorFramework curator = client.build();
         curator.start();
         ServerMeters meters = new ServerMeters(id);
         Presenter presenter = Presenter.start(presenterConfig, curator, meters.registry());
