@@ -131,6 +131,9 @@ public final class ChatServer implements Closeable {
             @Override
             protected void initChannel(Channel channel) {
                 muxConnections.add(channel);
+                if (config.muxTls() != null) {
+                    config.muxTls().install(channel);
+                }
                 channel.pipeline().addLast(
                         new MuxFrameDecoder(maxMuxFrame, MuxFrames.DEFAULT_FRAME_TIMEOUT_MILLIS),
                         new MuxFrameEncoder(),

@@ -5,6 +5,7 @@ import dev.duet.chat.store.StoreSettings;
 import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.client.ClientFrames;
 import dev.duet.protocol.mux.MuxSettings;
+import dev.duet.protocol.tls.MuxTls;
 import dev.duet.ring.HashRing;
 import io.netty.handler.ssl.SslContext;
 
@@ -13,14 +14,14 @@ import java.util.Objects;
 
 /**
  * Everything a chat server needs to know, validated when built. {@code clientPort} -1 turns the direct client listener
- * off; port 0 picks a free port.
+ * off; port 0 picks a free port. {@code muxTls} null: mux connections in plain TCP.
  */
 public record ChatServerConfig(String id, String advertisedHost, String bindAddress, int muxPort, int clientPort,
                                int adminPort, TokenKeys tokenKeys, String ringPath, int virtualNodes, double weight,
                                ChatLimits limits, StoreSettings store, int maxClientFrameSize,
                                int muxStreamWindow, int muxConnectionWindow, int ioThreads,
                                SslContext directTls, int advertisedMuxPort, int muxMaxStreams,
-                               Duration unreachableReportTtl) {
+                               Duration unreachableReportTtl, MuxTls muxTls) {
 
     public ChatServerConfig {
         Objects.requireNonNull(id, "id");
@@ -70,6 +71,7 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
         private SslContext directTls;
         private int muxMaxStreams = MuxSettings.DEFAULT_MAX_CONCURRENT_STREAMS;
         private Duration unreachableReportTtl = DEFAULT_UNREACHABLE_REPORT_TTL;
+        private MuxTls muxTls;
 
         private Builder(String id, TokenKeys tokenKeys) {
             this.id = id;
@@ -160,6 +162,12 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
             return this;
         }
 
+        /** Mutual TLS on the mux port: only presenters with a certificate of the CA; null: plain TCP. */
+        public Builder muxTls(MuxTls value) {
+            muxTls = value;
+            return this;
+        }
+
         public Builder directTls(SslContext value) {
             directTls = value;
             return this;
@@ -168,7 +176,8 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
         public ChatServerConfig build() {
             return new ChatServerConfig(id, advertisedHost, bindAddress, muxPort, clientPort, adminPort, tokenKeys,
                     ringPath, virtualNodes, weight, limits, store, maxClientFrameSize, muxStreamWindow,
-                    muxConnectionWindow, ioThreads, directTls, advertisedMuxPort, muxMaxStreams, unreachableReportTtl);
+                    muxConnectionWindow, ioThreads, directTls, advertisedMuxPort, muxMaxStreams, unreachableReportTtl,
+                    muxTls);
         }
     }
 }

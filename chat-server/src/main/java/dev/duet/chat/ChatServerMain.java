@@ -7,11 +7,14 @@ import dev.duet.chat.service.ChatLimits;
 import dev.duet.chat.store.StoreSettings;
 import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.client.ClientFrames;
+import dev.duet.protocol.config.MuxTlsOptions;
 import dev.duet.protocol.config.MuxWindowOptions;
+import dev.duet.protocol.config.OpenSurfaces;
 import dev.duet.protocol.config.ServerCommandLine;
 import dev.duet.protocol.config.Settings;
 import dev.duet.protocol.config.ZooKeeperOptions;
 import dev.duet.protocol.mux.MuxSettings;
+import dev.duet.protocol.tls.MuxTls;
 import dev.duet.ring.ZooKeeperAccess;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -95,6 +98,9 @@ public final class ChatServerMain implements Callable<Integer> {
 
     @Mixin
     MuxWindowOptions muxWindows;
+
+    @Mixin
+    MuxTlsOptions muxTls;
 
     @Option(names = "--mux-max-streams", description = "Most streams one presenter may have open on one mux "
             + "connection (announced in HELLO; beyond it RESET OVERLOAD).")
@@ -194,6 +200,7 @@ public final class ChatServerMain implements Callable<Integer> {
         limits.validate();
         Settings.between("max-client-frame-size", maxClientFrameSize, 1024, 16 << 20);
         muxWindows.validate();
+        muxTls.validate();
         Settings.between("mux-max-streams", muxMaxStreams, 1, 1 << 24);
         Settings.positive("unreachable-report-ttl", unreachableReportTtl);
         Settings.positive("start-timeout", startTimeout);
@@ -206,6 +213,8 @@ public final class ChatServerMain implements Callable<Integer> {
         AdminToken adminToken = AdminToken.loadOrNone(adminTokenFile);
         ZooKeeperAccess zookeeperAccess = zookeeper.credentials() == null ? null
                 : ZooKeeperAccess.load(zookeeper.credentials());
+        OpenSurfaces.warn(zookeeper, muxTls);
+        MuxTls tls = muxTls.files() == null ? null : MuxTls.forChatServer(muxTls.files());
         Configuration hbase = HBaseConfiguration.create();
         hbase.set(HConstants.ZOOKEEPER_QUORUM,
                 hbaseQuorum != null ? hbaseQuorum : zookeeper.connectString().split(":")[0]);
@@ -218,7 +227,7 @@ public final class ChatServerMain implements Callable<Integer> {
                         .withProbe(storeProbeInterval, storeProbeTimeout))
                 .maxClientFrameSize(maxClientFrameSize)
                 .muxWindows(muxWindows.streamWindow(), muxWindows.connectionWindow()).muxMaxStreams(muxMaxStreams)
-                .unreachableReportTtl(unreachableReportTtl).build();
+                .unreachableReportTtl(unreachableReportTtl).muxTls(tls).build();
         CuratorFrameworkFactory.Builder client = CuratorFrameworkFactory.builder()
                 .connectString(zookeeper.connectString()).sessionTimeoutMs(zookeeper.sessionTimeoutMillis())
                 .connectionTimeoutMs(zookeeper.connectionTimeoutMillis())

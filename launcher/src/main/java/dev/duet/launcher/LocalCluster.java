@@ -13,6 +13,7 @@ import dev.duet.presenter.PresenterAdmin;
 import dev.duet.presenter.PresenterConfig;
 import dev.duet.presenter.SelfSignedCertificate;
 import dev.duet.protocol.auth.TokenKeys;
+import dev.duet.protocol.tls.MuxTls;
 import dev.duet.ring.ZooKeeperAccess;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -47,6 +48,8 @@ public final class LocalCluster implements AutoCloseable {
     private final CuratorFramework presenterZooKeeper;
     /** Where this cluster's ring and ticket keys live: {@code /duet}, or a root of its own on a shared ZooKeeper. */
     private final String root;
+    private final MuxTls chatServerTls;
+    private final MuxTls presenterTls;
     private final List<ChatServer> chatServers = new ArrayList<>();
     private Presenter presenter;
     private final TokenKeys keys;
@@ -78,6 +81,9 @@ public final class LocalCluster implements AutoCloseable {
             ZooKeeperAccess.generate(zookeeperCredentials(data, ZooKeeperAccess.CHAT_SERVER_USER),
                     zookeeperCredentials(data, ZooKeeperAccess.PRESENTER_USER));
         }
+        LocalCertificateAuthority ca = LocalCertificateAuthority.in(muxTlsDir(data));
+        this.chatServerTls = MuxTls.forChatServer(ca.files(MuxTls.CHAT_SERVER));
+        this.presenterTls = MuxTls.forPresenter(ca.files(MuxTls.PRESENTER));
         this.chatServerZooKeeper = zookeeperClient(ZooKeeperAccess.CHAT_SERVER_USER, null);
         this.presenterZooKeeper = zookeeperClient(ZooKeeperAccess.PRESENTER_USER, ticketKeysPath());
         try {
@@ -89,7 +95,8 @@ public final class LocalCluster implements AutoCloseable {
                 this.presenter = Presenter.start(PresenterConfig.builder("presenter-1", certificate.certificate(),
                                 certificate.privateKey(), keys)
                         .bindAddress("127.0.0.1").port(settings.presenterPort()).ringPath(ringPath())
-                        .ticketKeys(ticketKeysPath(), Duration.ofHours(12)).build(), presenterZooKeeper,
+                        .ticketKeys(ticketKeysPath(), Duration.ofHours(12)).muxTls(presenterTls).build(),
+                        presenterZooKeeper,
                         presenterMeters.registry());
             } catch (Exception e) {
                 presenterMeters.close();
@@ -119,6 +126,11 @@ public final class LocalCluster implements AutoCloseable {
 
     static Path keyFile(Path data) {
         return data.resolve("token-keys.properties");
+    }
+
+    /** The local CA and the certificates of the mux connections ({@link LocalCertificateAuthority}). */
+    static Path muxTlsDir(Path data) {
+        return data.resolve("mux-tls");
     }
 
     /** The ZooKeeper credentials of {@code user} ({@link ZooKeeperAccess}), written on the first run. */
@@ -153,7 +165,8 @@ public final class LocalCluster implements AutoCloseable {
         ChatServer server;
         try {
             server = ChatServer.start(ChatServerConfig.builder(id, keys).bindAddress("127.0.0.1").muxPort(muxPort)
-                    .ringPath(ringPath()).build(), hbase.clientConfiguration(), chatServerZooKeeper,
+                    .ringPath(ringPath()).muxTls(chatServerTls).build(), hbase.clientConfiguration(),
+                    chatServerZooKeeper,
                     meters.registry(), Duration.ofMinutes(1));
         } catch (Exception e) {
             meters.close();
@@ -237,6 +250,8 @@ public final class LocalCluster implements AutoCloseable {
             admins.values().forEach(AdminSide::close);
             presenterZooKeeper.close();
             chatServerZooKeeper.close();
+            presenterTls.close();
+            chatServerTls.close();
             if (ownsHBase) {
                 hbase.close();
             }

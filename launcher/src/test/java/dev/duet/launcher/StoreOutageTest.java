@@ -57,7 +57,8 @@ class StoreOutageTest {
              CuratorFramework zookeeper = zookeeper(zookeeperPort)) {
             TokenKeys keys = TokenKeys.load(LocalCluster.keyFile(data));
             ChatServerConfig config = ChatServerConfig.builder("cs-outage", keys).bindAddress("127.0.0.1")
-                    .muxPort(0).clientPort(0).limits(ChatLimits.defaults().withAppendTimeout(APPEND_DEADLINE))
+                    .muxPort(0).clientPort(0).ringPath("/outage/ring")
+                    .limits(ChatLimits.defaults().withAppendTimeout(APPEND_DEADLINE))
                     .store(StoreSettings.defaults()).build();
             try (ChatServer server = ChatServer.start(config, hbase(zookeeperPort), zookeeper,
                     new SimpleMeterRegistry(), Duration.ofMinutes(1));

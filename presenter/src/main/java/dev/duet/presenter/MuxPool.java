@@ -6,6 +6,7 @@ import dev.duet.protocol.mux.MuxFrameEncoder;
 import dev.duet.protocol.mux.MuxFrames;
 import dev.duet.protocol.mux.MuxHandler;
 import dev.duet.protocol.mux.MuxSettings;
+import dev.duet.protocol.tls.MuxTls;
 import dev.duet.protocol.mux.StreamChannel;
 import dev.duet.ring.Member;
 import dev.duet.thrift.mux.GoAway;
@@ -63,6 +64,8 @@ final class MuxPool {
     private final Duration pingInterval;
     private final Duration pingThreshold;
     private final Duration readyWait;
+    /** Mutual TLS toward the chat server, or null for plain TCP. */
+    private final MuxTls tls;
     private final Runnable healthChanged;
     private volatile boolean unreachable;
     private final MeterRegistry registry;
@@ -84,6 +87,9 @@ final class MuxPool {
             ChannelFuture connecting = bootstrap.clone().handler(new ChannelInitializer<>() {
                 @Override
                 protected void initChannel(Channel ch) {
+                    if (tls != null) {
+                        tls.install(ch, member.host(), member.muxPort());
+                    }
                     ch.pipeline().addLast(new MuxFrameDecoder(settings.maxFrameSize(),
                             MuxFrames.DEFAULT_FRAME_TIMEOUT_MILLIS), new MuxFrameEncoder(), handler,
                             new MuxFailureDetector(pingInterval, pingThreshold), new GoAwayWatcher(Slot.this));
@@ -199,8 +205,9 @@ final class MuxPool {
     }
 
     MuxPool(Member member, Bootstrap bootstrap, MuxSettings settings, int size, MuxTimings timings,
-            MeterRegistry registry, Runnable healthChanged) {
+            MuxTls tls, MeterRegistry registry, Runnable healthChanged) {
         this.member = member;
+        this.tls = tls;
         this.pingInterval = timings.pingInterval();
         this.pingThreshold = timings.pingThreshold();
         this.readyWait = timings.readyWait();

@@ -1,6 +1,7 @@
 package dev.duet.presenter;
 
 import dev.duet.protocol.mux.MuxSettings;
+import dev.duet.protocol.tls.MuxTls;
 import dev.duet.ring.HashRing;
 import dev.duet.ring.Member;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -31,17 +32,20 @@ final class MuxPools {
     private final MuxSettings settings;
     private final int poolSize;
     private final MuxTimings timings;
+    private final MuxTls tls;
     private final MeterRegistry registry;
     private final AtomicLong healthVersion = new AtomicLong();
     private final Supplier<HashRing> ring;
 
     /** {@code ring}: the ring as the presenter has it now (the same one it routes by). */
-    MuxPools(Bootstrap bootstrap, MuxSettings settings, int poolSize, MuxTimings timings, MeterRegistry registry, Supplier<HashRing> ring) {
+    MuxPools(Bootstrap bootstrap, MuxSettings settings, int poolSize, MuxTimings timings, MuxTls tls,
+             MeterRegistry registry, Supplier<HashRing> ring) {
         this.ring = ring;
         this.bootstrap = bootstrap;
         this.settings = settings;
         this.poolSize = poolSize;
         this.timings = timings;
+        this.tls = tls;
         this.registry = registry;
     }
 
@@ -60,7 +64,7 @@ final class MuxPools {
                 // Retired first: it removes its meters, which the new pool then registers afresh.
                 existing.retire();
             }
-            created[0] = new MuxPool(member, bootstrap, settings, poolSize, timings, registry,
+            created[0] = new MuxPool(member, bootstrap, settings, poolSize, timings, tls, registry,
                     this::healthChanged);
             return created[0];
         });

@@ -73,7 +73,8 @@ public final class Presenter implements Closeable {
         this.workers = transport.newGroup(config.ioThreads(), new DefaultThreadFactory("duet-presenter-io"));
         this.pools = new MuxPools(new Bootstrap().group(workers).channel(transport.clientChannel()),
                 config.muxSettings(), config.poolSize(),
-                new MuxTimings(config.muxPingInterval(), config.muxPingThreshold(), config.routeTimeout()), registry,
+                new MuxTimings(config.muxPingInterval(), config.muxPingThreshold(), config.routeTimeout()),
+                config.muxTls(), registry,
                 ring::ring);
         registry.gauge("duet.presenter.ring.epoch", ring, RingMembership::epoch);
         registry.gauge("duet.presenter.draining", this, presenter -> presenter.draining ? 1 : 0);

@@ -4,6 +4,7 @@ import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.client.ClientFrames;
 import dev.duet.protocol.mux.MuxFrames;
 import dev.duet.protocol.mux.MuxSettings;
+import dev.duet.protocol.tls.MuxTls;
 import dev.duet.ring.HashRing;
 
 import java.nio.file.Path;
@@ -17,7 +18,8 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
                               int maxConnectionsPerAddress, int handshakesPerSecond, int routeAttempts,
                               int ioThreads, String ticketKeysPath, Duration ticketKeyRotation,
                               int muxStreamWindow, int muxConnectionWindow, int muxMaxFrameSize,
-                              Duration muxPingInterval, Duration muxPingThreshold, Duration routeTimeout) {
+                              Duration muxPingInterval, Duration muxPingThreshold, Duration routeTimeout,
+                              MuxTls muxTls) {
 
     public PresenterConfig {
         Objects.requireNonNull(id, "id");
@@ -61,6 +63,7 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
         private Duration muxPingInterval = Duration.ofSeconds(1);
         private Duration muxPingThreshold = Duration.ofSeconds(2);
         private Duration routeTimeout = Duration.ofSeconds(5);
+        private MuxTls muxTls;
         private int ioThreads = 0;
         private String ticketKeysPath = "/duet/tls/ticket-keys";
         private Duration ticketKeyRotation = Duration.ofHours(12);
@@ -167,6 +170,12 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
             return this;
         }
 
+        /** Mutual TLS toward chat servers: only those with a certificate of the CA; null: plain TCP. */
+        public Builder muxTls(MuxTls value) {
+            muxTls = value;
+            return this;
+        }
+
         /** The largest mux frame accepted from a chat server, in bytes. */
         public Builder muxMaxFrameSize(int value) {
             muxMaxFrameSize = value;
@@ -178,7 +187,7 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
                     virtualNodes, poolSize, authTimeout, idleTimeout, maxFirstFrameSize, maxConnections,
                     maxConnectionsPerAddress, handshakesPerSecond, routeAttempts, ioThreads, ticketKeysPath,
                     ticketKeyRotation, muxStreamWindow, muxConnectionWindow, muxMaxFrameSize, muxPingInterval,
-                    muxPingThreshold, routeTimeout);
+                    muxPingThreshold, routeTimeout, muxTls);
         }
     }
 }

@@ -5,11 +5,14 @@ import dev.duet.admin.ServerMeters;
 import dev.duet.admin.ServerProcess;
 import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.client.ClientFrames;
+import dev.duet.protocol.config.MuxTlsOptions;
 import dev.duet.protocol.config.MuxWindowOptions;
+import dev.duet.protocol.config.OpenSurfaces;
 import dev.duet.protocol.config.ServerCommandLine;
 import dev.duet.protocol.config.Settings;
 import dev.duet.protocol.config.ZooKeeperOptions;
 import dev.duet.protocol.mux.MuxFrames;
+import dev.duet.protocol.tls.MuxTls;
 import dev.duet.ring.ZooKeeperAccess;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -62,6 +65,9 @@ public final class PresenterMain implements Callable<Integer> {
 
     @Mixin
     MuxWindowOptions muxWindows;
+
+    @Mixin
+    MuxTlsOptions muxTls;
 
     @Option(names = "--mux-max-frame-size", defaultValue = "" + MuxFrames.DEFAULT_MAX_FRAME_SIZE,
             description = "Largest mux frame accepted from a chat server, in bytes.")
@@ -138,6 +144,7 @@ public final class PresenterMain implements Callable<Integer> {
         Settings.readableFileOrUnset("admin-token-file", adminTokenFile);
         Settings.between("pool-size", poolSize, 1, 64);
         muxWindows.validate();
+        muxTls.validate();
         Settings.between("mux-max-frame-size", muxMaxFrameSize, 1024, 16 << 20);
         Settings.positive("auth-timeout", authTimeout);
         Settings.between("max-first-frame-size", maxFirstFrameSize, 1024, 16 << 20);
@@ -159,13 +166,16 @@ public final class PresenterMain implements Callable<Integer> {
         AdminToken adminToken = AdminToken.loadOrNone(adminTokenFile);
         ZooKeeperAccess zookeeperAccess = zookeeper.credentials() == null ? null
                 : ZooKeeperAccess.load(zookeeper.credentials());
+        OpenSurfaces.warn(zookeeper, muxTls);
+        MuxTls tls = muxTls.files() == null ? null : MuxTls.forPresenter(muxTls.files());
         PresenterConfig presenterConfig = PresenterConfig.builder(id, certificate, key, TokenKeys.load(tokenKeys))
                 .bindAddress(bind).port(port).ringPath(ringPath).poolSize(poolSize)
                 .muxWindows(muxWindows.streamWindow(), muxWindows.connectionWindow()).muxMaxFrameSize(muxMaxFrameSize)
                 .authTimeout(authTimeout).maxFirstFrameSize(maxFirstFrameSize).routeAttempts(routeAttempts)
                 .routeTimeout(routeTimeout).muxPing(muxPingInterval, muxPingThreshold)
                 .idleTimeout(idleTimeout).maxConnections(maxConnections, maxConnectionsPerAddress)
-                .handshakesPerSecond(handshakesPerSecond).ticketKeys(ticketKeysPath, ticketKeyRotation).build();
+                .handshakesPerSecond(handshakesPerSecond).ticketKeys(ticketKeysPath, ticketKeyRotation).muxTls(tls)
+                .build();
         CuratorFrameworkFactory.Builder client = CuratorFrameworkFactory.builder()
                 .connectString(zookeeper.connectString()).sessionTimeoutMs(zookeeper.sessionTimeoutMillis())
                 .connectionTimeoutMs(zookeeper.connectionTimeoutMillis())

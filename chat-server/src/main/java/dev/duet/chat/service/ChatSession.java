@@ -5,6 +5,7 @@ import dev.duet.chat.store.OwnershipLostException;
 import dev.duet.protocol.client.MalformedMessageException;
 import dev.duet.protocol.client.MessageCatalog;
 import dev.duet.protocol.client.ThriftMessage;
+import dev.duet.protocol.logging.RateLimitedLog;
 import dev.duet.protocol.client.UnknownMethodException;
 import dev.duet.protocol.codec.FrameTimeoutException;
 import dev.duet.protocol.mux.StreamChannel;
@@ -80,6 +81,8 @@ import java.util.function.Supplier;
  */
 public final class ChatSession extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ChatSession.class);
+    /** Bad input can come from every client at once: one line per kind per 10 s. */
+    private static final RateLimitedLog inputLog = new RateLimitedLog(log);
     private static final MessageCatalog RESULTS = MessageCatalog.client();
     /** Pushes held while catching up; message pushes beyond it are read from HBase instead. */
     static final int MAX_HELD = 256;
@@ -569,7 +572,8 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
             ctx.channel().config().setAutoRead(false);
             String reason = reasonOf(cause);
             operations.metrics().protocolError(reason);
-            log.info("ending session on {}: {} ({})", ctx.channel(), reason, cause.getMessage());
+            inputLog.info("unreadable:" + reason, "ending session on {}: {} ({})", ctx.channel(), reason,
+                    cause.getMessage());
             int seqId = malformed(cause) instanceof MalformedMessageException message ? message.seqId() : 0;
             enqueue(() -> {
                 ctx.writeAndFlush(ThriftMessage.exception("", seqId, new TApplicationException(

@@ -4,6 +4,7 @@ import dev.duet.protocol.mux.MuxFrameDecoder;
 import dev.duet.protocol.mux.MuxFrameEncoder;
 import dev.duet.protocol.mux.MuxHandler;
 import dev.duet.protocol.mux.MuxSettings;
+import dev.duet.protocol.tls.MuxTls;
 import dev.duet.protocol.mux.StreamChannel;
 import dev.duet.protocol.mux.StreamResetEvent;
 import dev.duet.protocol.transport.NettyTransport;
@@ -30,11 +31,19 @@ public final class MuxTestConnection implements AutoCloseable {
     }
 
     public static MuxTestConnection connect(EventLoopGroup group, int port) throws Exception {
+        return connect(group, port, null);
+    }
+
+    /** Over mutual TLS when {@code tls} is given (a presenter's side), in plain TCP otherwise. */
+    public static MuxTestConnection connect(EventLoopGroup group, int port, MuxTls tls) throws Exception {
         MuxHandler mux = new MuxHandler(MuxHandler.Role.OPENER, MuxSettings.defaults("test-presenter"), null);
         Channel channel = new Bootstrap().group(group).channel(NettyTransport.best().clientChannel())
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (tls != null) {
+                            tls.install(ch, "127.0.0.1", port);
+                        }
                         ch.pipeline().addLast(new MuxFrameDecoder(), new MuxFrameEncoder(), mux);
                     }
                 })
