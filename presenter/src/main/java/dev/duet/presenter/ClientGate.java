@@ -3,6 +3,8 @@ package dev.duet.presenter;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -12,17 +14,31 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * First handler of every client connection, before TLS: admits it only within the connection limits (in total and
- * per source address) and the handshake rate (a token bucket), so a reconnect storm or one noisy address cannot take
- * the presenter's CPU or file descriptors. A refused connection is closed at once and counted; nothing is logged per
- * connection, so a storm cannot flood the log either.
+ * per source address) and the handshake rates (token buckets, in total and per source address), so a reconnect storm
+ * or one noisy address cannot take the presenter's CPU or file descriptors. A handshake is charged when its first
+ * bytes (the ClientHello) arrive, not at accept: a connection that is opened and reset costs no handshake and takes
+ * none from anyone. A refused connection is closed at once and counted; nothing is logged per connection, so a storm
+ * cannot flood the log either.
  */
 @ChannelHandler.Sharable
 final class ClientGate extends ChannelInboundHandlerAdapter {
+    private static final AttributeKey<Boolean> CHARGED = AttributeKey.valueOf("duet.handshakeCharged");
+
     private final PresenterConfig config;
     private final PresenterMetrics metrics;
     private final AtomicInteger total = new AtomicInteger();
-    private final Map<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+    private final Map<InetAddress, Source> sources = new ConcurrentHashMap<>();
     private final HandshakeBucket handshakes;
+
+    /** What one source address holds: its open connections and its own handshake bucket. */
+    private static final class Source {
+        final AtomicInteger connections = new AtomicInteger();
+        final HandshakeBucket handshakes;
+
+        Source(int perSecond) {
+            handshakes = new HandshakeBucket(perSecond);
+        }
+    }
 
     ClientGate(PresenterConfig config, PresenterMetrics metrics) {
         this.config = config;
@@ -33,18 +49,42 @@ final class ClientGate extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         metrics.connectionOpened();
-        InetAddress address = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
         int count = total.incrementAndGet();
-        int fromAddress = perAddress.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet();
+        int fromAddress = source(ctx).connections.incrementAndGet();
         if (count > config.maxConnections()) {
             refuse(ctx, "max_connections");
         } else if (fromAddress > config.maxConnectionsPerAddress()) {
             refuse(ctx, "max_connections_per_address");
-        } else if (!handshakes.tryAcquire()) {
-            refuse(ctx, "handshake_rate");
         } else {
             ctx.fireChannelActive();
         }
+    }
+
+    private Source source(ChannelHandlerContext ctx) {
+        return sources.computeIfAbsent(address(ctx), a -> new Source(config.handshakesPerSecondPerAddress()));
+    }
+
+    private static InetAddress address(ChannelHandlerContext ctx) {
+        return ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+    }
+
+    /** The first bytes of a connection are its ClientHello: the handshake is charged now, once. */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (ctx.channel().attr(CHARGED).setIfAbsent(Boolean.TRUE) == null) {
+            // Both buckets are asked in turn: a source over its own rate takes nothing from the others' shared one.
+            if (!source(ctx).handshakes.tryAcquire()) {
+                ReferenceCountUtil.release(msg);
+                refuse(ctx, "handshake_rate_per_address");
+                return;
+            }
+            if (!handshakes.tryAcquire()) {
+                ReferenceCountUtil.release(msg);
+                refuse(ctx, "handshake_rate");
+                return;
+            }
+        }
+        ctx.fireChannelRead(msg);
     }
 
     private void refuse(ChannelHandlerContext ctx, String limit) {
@@ -56,9 +96,17 @@ final class ClientGate extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         metrics.connectionClosed();
         total.decrementAndGet();
-        InetAddress address = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
-        perAddress.computeIfPresent(address, (a, n) -> n.decrementAndGet() == 0 ? null : n);
+        sources.computeIfPresent(address(ctx), (a, source) -> {
+            // Kept while its bucket is still refilling, so closing connections does not reset an address's rate.
+            return source.connections.decrementAndGet() == 0 && source.handshakes.isFull() ? null : source;
+        });
         ctx.fireChannelInactive();
+    }
+
+    /** Forgets addresses with no connection whose bucket has refilled; run now and then. */
+    void sweep() {
+        sources.entrySet().removeIf(entry -> entry.getValue().connections.get() == 0
+                && entry.getValue().handshakes.isFull());
     }
 
     int connections() {
@@ -79,14 +127,23 @@ final class ClientGate extends ChannelInboundHandlerAdapter {
         }
 
         synchronized boolean tryAcquire() {
-            long now = System.nanoTime();
-            tokens = Math.min(capacity, tokens + (now - last) * perNano);
-            last = now;
+            refill();
             if (tokens >= 1) {
                 tokens -= 1;
                 return true;
             }
             return false;
+        }
+
+        synchronized boolean isFull() {
+            refill();
+            return tokens >= capacity;
+        }
+
+        private void refill() {
+            long now = System.nanoTime();
+            tokens = Math.min(capacity, tokens + (now - last) * perNano);
+            last = now;
         }
     }
 }

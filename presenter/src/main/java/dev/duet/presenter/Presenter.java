@@ -46,6 +46,8 @@ import java.util.concurrent.TimeUnit;
  * clients to leave, up to a deadline.
  */
 public final class Presenter implements Closeable {
+    /** How often addresses without connections, and with their handshake bucket refilled, are forgotten. */
+    private static final long SOURCE_SWEEP_SECONDS = 10;
     private static final Logger log = LoggerFactory.getLogger(Presenter.class);
     private static final long CERTIFICATE_CHECK_SECONDS = 30;
 
@@ -122,6 +124,8 @@ public final class Presenter implements Closeable {
         Routing routing = new Routing(new TokenVerifier(config.tokenKeys(), Clock.systemUTC()), ring,
                 new RoutingView(ring, pools, config.virtualNodes()), pools, config, metrics);
         ClientGate gate = new ClientGate(config, metrics);
+        workers.next().scheduleWithFixedDelay(gate::sweep, SOURCE_SWEEP_SECONDS, SOURCE_SWEEP_SECONDS,
+                TimeUnit.SECONDS);
         long idleSeconds = config.idleTimeout().toSeconds();
         listener = new ServerBootstrap()
                 .group(acceptors, workers)

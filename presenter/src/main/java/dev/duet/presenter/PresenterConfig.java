@@ -19,7 +19,7 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
                               int ioThreads, String ticketKeysPath, Duration ticketKeyRotation,
                               int muxStreamWindow, int muxConnectionWindow, int muxMaxFrameSize,
                               Duration muxPingInterval, Duration muxPingThreshold, Duration routeTimeout,
-                              MuxTls muxTls) {
+                              MuxTls muxTls, int handshakesPerSecondPerAddress) {
 
     public PresenterConfig {
         Objects.requireNonNull(id, "id");
@@ -27,7 +27,7 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
         Objects.requireNonNull(privateKey, "privateKey");
         Objects.requireNonNull(tokenKeys, "tokenKeys");
         if (poolSize < 1 || routeAttempts < 1 || maxConnections < 1 || maxConnectionsPerAddress < 1
-                || handshakesPerSecond < 1) {
+                || handshakesPerSecond < 1 || handshakesPerSecondPerAddress < 1) {
             throw new IllegalArgumentException("pool size, route attempts, connection limits and handshake rate "
                     + "must be at least 1");
         }
@@ -59,6 +59,7 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
         private int maxConnections = 18_000;
         private int maxConnectionsPerAddress = 1_000;
         private int handshakesPerSecond = 5_000;
+        private int handshakesPerSecondPerAddress = 1_000;
         private int routeAttempts = 3;
         private Duration muxPingInterval = Duration.ofSeconds(1);
         private Duration muxPingThreshold = Duration.ofSeconds(2);
@@ -129,6 +130,12 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
             return this;
         }
 
+        /** TLS handshakes (ClientHellos) per second one source address may start. */
+        public Builder handshakesPerSecondPerAddress(int value) {
+            handshakesPerSecondPerAddress = value;
+            return this;
+        }
+
         public Builder routeAttempts(int value) {
             routeAttempts = value;
             return this;
@@ -187,7 +194,7 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
                     virtualNodes, poolSize, authTimeout, idleTimeout, maxFirstFrameSize, maxConnections,
                     maxConnectionsPerAddress, handshakesPerSecond, routeAttempts, ioThreads, ticketKeysPath,
                     ticketKeyRotation, muxStreamWindow, muxConnectionWindow, muxMaxFrameSize, muxPingInterval,
-                    muxPingThreshold, routeTimeout, muxTls);
+                    muxPingThreshold, routeTimeout, muxTls, handshakesPerSecondPerAddress);
         }
     }
 }

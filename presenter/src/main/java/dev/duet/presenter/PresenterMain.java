@@ -105,8 +105,13 @@ public final class PresenterMain implements Callable<Integer> {
             description = "Client connections from one source address.")
     int maxConnectionsPerAddress;
 
-    @Option(names = "--handshakes-per-second", defaultValue = "5000", description = "New TLS handshakes per second.")
+    @Option(names = "--handshakes-per-second", defaultValue = "5000", description = "New TLS handshakes per second "
+            + "(counted per ClientHello).")
     int handshakesPerSecond;
+
+    @Option(names = "--handshakes-per-second-per-address", defaultValue = "1000",
+            description = "New TLS handshakes per second from one source address.")
+    int handshakesPerSecondPerAddress;
 
     @Option(names = "--ticket-keys-path", defaultValue = "/duet/tls/ticket-keys",
             description = "ZooKeeper path of the shared session-ticket keys.")
@@ -156,6 +161,7 @@ public final class PresenterMain implements Callable<Integer> {
         Settings.between("max-connections", maxConnections, 1, 10_000_000);
         Settings.between("max-connections-per-address", maxConnectionsPerAddress, 1, 10_000_000);
         Settings.between("handshakes-per-second", handshakesPerSecond, 1, 1_000_000);
+        Settings.between("handshakes-per-second-per-address", handshakesPerSecondPerAddress, 1, 1_000_000);
         Settings.positive("ticket-key-rotation", ticketKeyRotation);
         Settings.check("drain-timeout", !drainTimeout.isNegative(), "must not be negative", drainTimeout);
     }
@@ -174,7 +180,9 @@ public final class PresenterMain implements Callable<Integer> {
                 .authTimeout(authTimeout).maxFirstFrameSize(maxFirstFrameSize).routeAttempts(routeAttempts)
                 .routeTimeout(routeTimeout).muxPing(muxPingInterval, muxPingThreshold)
                 .idleTimeout(idleTimeout).maxConnections(maxConnections, maxConnectionsPerAddress)
-                .handshakesPerSecond(handshakesPerSecond).ticketKeys(ticketKeysPath, ticketKeyRotation).muxTls(tls)
+                .handshakesPerSecond(handshakesPerSecond)
+                .handshakesPerSecondPerAddress(handshakesPerSecondPerAddress)
+                .ticketKeys(ticketKeysPath, ticketKeyRotation).muxTls(tls)
                 .build();
         CuratorFrameworkFactory.Builder client = CuratorFrameworkFactory.builder()
                 .connectString(zookeeper.connectString()).sessionTimeoutMs(zookeeper.sessionTimeoutMillis())

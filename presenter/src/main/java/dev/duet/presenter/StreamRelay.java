@@ -1,12 +1,15 @@
 package dev.duet.presenter;
 
 import dev.duet.protocol.mux.StreamResetEvent;
+import dev.duet.thrift.mux.ResetCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * The chat-server side of one relayed client: the only handler of the client's {@link
@@ -16,6 +19,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * settled: a reset then goes back to the {@link FirstPacketRouter}, which may try another chat server.
  */
 final class StreamRelay extends ChannelInboundHandlerAdapter {
+    private static final long FLUSH_DEADLINE_SECONDS = 5;
+
     private final Channel client;
     private final FirstPacketRouter router;
     private final PresenterMetrics metrics;
@@ -91,8 +96,22 @@ final class StreamRelay extends ChannelInboundHandlerAdapter {
         if (!answered) {
             router.refused(this, reset);
         } else if (!client.eventLoop().isShuttingDown()) {
-            client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            closeClient();
         }
+    }
+
+    /**
+     * The chat server ended the session: a client it ended for not reading (OVERLOAD) is closed now, as what is queued
+     * for it would never drain; any other gets what was relayed (a sessionEnding notice, say) for up to
+     * {@link #FLUSH_DEADLINE_SECONDS} before the close.
+     */
+    private void closeClient() {
+        if (reset != null && reset.code() == ResetCode.OVERLOAD) {
+            client.close();
+            return;
+        }
+        client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        client.eventLoop().schedule(() -> client.close(), FLUSH_DEADLINE_SECONDS, TimeUnit.SECONDS);
     }
 
     @Override

@@ -411,6 +411,38 @@ class PresenterTest {
     }
 
     @Test
+    void handshakesAreChargedPerClientHelloAndPerSourceAddress() throws Exception {
+        cluster.startServer("chat-a");
+        Presenter presenter = presenter(b -> b.handshakesPerSecond(5).handshakesPerSecondPerAddress(1_000));
+        awaitRing(presenter, 1);
+        // Connect-and-reset costs no handshake: it must not use up the 5 per second a real client needs.
+        for (int i = 0; i < 50; i++) {
+            try (java.net.Socket reset = new java.net.Socket("127.0.0.1", presenter.port())) {
+                reset.setSoLinger(true, 0);
+            }
+        }
+        String couple = newCouple();
+        TestChatClient real = connect(presenter);
+        assertEquals(couple, real.authenticate(cluster.token("ann", couple, "bob"), 0).getCoupleId());
+        assertEquals(0, registries.get(presenter).counter("duet.presenter.limits", "limit", "handshake_rate")
+                .count());
+
+        Presenter perAddress = presenter(b -> b.handshakesPerSecondPerAddress(2));
+        awaitRing(perAddress, 1);
+        List<TestChatClient> burst = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            burst.add(TestChatClient.connect(cluster.clientGroup(), perAddress.port(), clientTls));
+        }
+        for (TestChatClient client : burst) {
+            client.awaitClosed(2);
+        }
+        assertTrue(registries.get(perAddress).counter("duet.presenter.limits", "limit",
+                "handshake_rate_per_address").count() >= 3, "6 handshakes at once from one address, 2 per second");
+        assertEquals(0, registries.get(perAddress).counter("duet.presenter.limits", "limit", "handshake_rate")
+                .count(), "the shared bucket was not spent on them");
+    }
+
+    @Test
     void aChatServerThatDisagreesAboutTheOwnerIsRetriedOnTheOneItNames() throws Exception {
         ChatServer a = cluster.startServer("chat-a");
         ChatServer b = cluster.startServer("chat-b");
