@@ -17,7 +17,7 @@ import java.util.Optional;
  * in constant time, over digests so that not even the length leaks.
  */
 public final class AdminToken {
-    /** Shorter secrets are refused at start: 128 bits or more. */
+    /** Shorter tokens are refused at start (22 base64 characters carry 128 bits). */
     static final int MIN_CHARS = 22;
 
     private final byte[] digest;
@@ -49,8 +49,9 @@ public final class AdminToken {
     public static AdminToken generate(Path file) throws IOException {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(file, Base64.getUrlEncoder().withoutPadding().encodeToString(secret) + "\n");
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         return load(file);
     }
 

@@ -11,13 +11,14 @@ import io.netty.handler.ssl.SslContext;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Everything a chat server needs to know, validated when built. {@code clientPort} -1 turns the direct client listener
  * off; port 0 picks a free port. {@code muxTls} null: mux connections in plain TCP.
  */
 public record ChatServerConfig(String id, String advertisedHost, String bindAddress, int muxPort, int clientPort,
-                               int adminPort, TokenKeys tokenKeys, String ringPath, int virtualNodes, double weight,
+                               int adminPort, Supplier<TokenKeys> tokenKeys, String ringPath, int virtualNodes, double weight,
                                ChatLimits limits, StoreSettings store, int maxClientFrameSize,
                                int muxStreamWindow, int muxConnectionWindow, int ioThreads,
                                SslContext directTls, int advertisedMuxPort, int muxMaxStreams,
@@ -41,6 +42,11 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
     public static final Duration DEFAULT_UNREACHABLE_REPORT_TTL = Duration.ofSeconds(10);
 
     public static Builder builder(String id, TokenKeys tokenKeys) {
+        return new Builder(id, () -> tokenKeys);
+    }
+
+    /** With keys that may change while the server runs (a {@link dev.duet.protocol.auth.TokenKeyFile}). */
+    public static Builder builder(String id, Supplier<TokenKeys> tokenKeys) {
         return new Builder(id, tokenKeys);
     }
 
@@ -52,7 +58,7 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
     /** Defaults for everything but the id and the token keys. */
     public static final class Builder {
         private final String id;
-        private final TokenKeys tokenKeys;
+        private final Supplier<TokenKeys> tokenKeys;
         private String advertisedHost = "127.0.0.1";
         private int advertisedMuxPort = 0;
         private String bindAddress = "0.0.0.0";
@@ -73,7 +79,7 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
         private Duration unreachableReportTtl = DEFAULT_UNREACHABLE_REPORT_TTL;
         private MuxTls muxTls;
 
-        private Builder(String id, TokenKeys tokenKeys) {
+        private Builder(String id, Supplier<TokenKeys> tokenKeys) {
             this.id = id;
             this.tokenKeys = tokenKeys;
         }

@@ -5,7 +5,7 @@ import dev.duet.admin.ServerMeters;
 import dev.duet.admin.ServerProcess;
 import dev.duet.chat.service.ChatLimits;
 import dev.duet.chat.store.StoreSettings;
-import dev.duet.protocol.auth.TokenKeys;
+import dev.duet.protocol.auth.TokenKeyFile;
 import dev.duet.protocol.client.ClientFrames;
 import dev.duet.protocol.config.MuxTlsOptions;
 import dev.duet.protocol.config.MuxWindowOptions;
@@ -219,7 +219,7 @@ public final class ChatServerMain implements Callable<Integer> {
         hbase.set(HConstants.ZOOKEEPER_QUORUM,
                 hbaseQuorum != null ? hbaseQuorum : zookeeper.connectString().split(":")[0]);
         hbase.setInt(HConstants.ZOOKEEPER_CLIENT_PORT, hbasePort);
-        ChatServerConfig config = ChatServerConfig.builder(id, TokenKeys.load(tokenKeys))
+        ChatServerConfig config = ChatServerConfig.builder(id, TokenKeyFile.watch(tokenKeys))
                 .advertisedHost(host).advertisedMuxPort(advertisedMuxPort).bindAddress(bind).muxPort(muxPort)
                 .clientPort(clientPort).ringPath(ringPath)
                 .adminPort(adminPort).limits(limits.toLimits())
@@ -239,6 +239,9 @@ public final class ChatServerMain implements Callable<Integer> {
         curator.start();
         ServerMeters meters = new ServerMeters(id);
         ChatServer server = ChatServer.start(config, hbase, curator, meters.registry(), startTimeout);
+        if (zookeeperAccess != null) {
+            zookeeperAccess.warnIfOpen(curator, List.of(ringPath, ringPath + "/members", ringPath + "/incarnation"));
+        }
         ServerProcess.runUntilStopped(new ChatServerAdmin(server, drainTimeout), meters,
                 adminToken, adminBind, adminPort,
                 List.of(server, curator));

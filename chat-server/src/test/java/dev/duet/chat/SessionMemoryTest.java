@@ -23,15 +23,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A client that pipelines calls on its mux stream and never reads a reply costs the chat server a bounded amount of
  * memory. The test side stops granting the stream credit, so the chat server's stream turns unwritable; the chat
- * server must then stop reading (and so stop crediting the calls), leaving at most {@code maxPipelinedRequests}
- * replies, each at most one 64 KiB frame, beyond the stream's high water mark. The test writes only while its own
+ * server must then stop reading (and so stop crediting the calls) and serve no call until the stream is writable
+ * again, leaving about one reply (at most one 64 KiB frame) beyond the stream's high water mark. The test writes only while its own
  * stream is writable, so what the JVM holds more afterwards is the chat server's.
  *
  * <p>The leak detector is off while this measures: at {@code PARANOID} it keeps a stack trace for every access of
  * every live buffer, which would be most of what is measured.
  */
 class SessionMemoryTest {
-    /** 32 replies of a full frame, the high water marks, the inbound window, and the measurement's own noise. */
+    /** A reply of a full frame, the high water marks, the inbound window, and the measurement's own noise. */
     private static final long BOUND_BYTES = 16L << 20;
 
     private ChatCluster cluster;

@@ -12,6 +12,7 @@ import dev.duet.presenter.Presenter;
 import dev.duet.presenter.PresenterAdmin;
 import dev.duet.presenter.PresenterConfig;
 import dev.duet.presenter.SelfSignedCertificate;
+import dev.duet.protocol.auth.TokenKeyFile;
 import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.tls.MuxTls;
 import dev.duet.ring.ZooKeeperAccess;
@@ -52,7 +53,8 @@ public final class LocalCluster implements AutoCloseable {
     private final MuxTls presenterTls;
     private final List<ChatServer> chatServers = new ArrayList<>();
     private Presenter presenter;
-    private final TokenKeys keys;
+    /** The key file's keys, as the servers read it: edit it and they follow. */
+    private final TokenKeyFile keys;
     private final SelfSignedCertificate certificate;
     private final Map<String, AdminSide> admins = new LinkedHashMap<>();
     private final AdminToken adminToken;
@@ -67,7 +69,10 @@ public final class LocalCluster implements AutoCloseable {
         this.data = settings.data();
         Files.createDirectories(data);
         Path keyFile = keyFile(data);
-        this.keys = Files.exists(keyFile) ? TokenKeys.load(keyFile) : TokenKeys.generate(keyFile, "local-1");
+        if (!Files.exists(keyFile)) {
+            TokenKeys.generate(keyFile, "local-1");
+        }
+        this.keys = TokenKeyFile.watch(keyFile);
         Path adminTokenFile = adminTokenFile(data);
         this.adminToken = Files.exists(adminTokenFile) ? AdminToken.load(adminTokenFile)
                 : AdminToken.generate(adminTokenFile);
@@ -205,7 +210,7 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     public TokenKeys keys() {
-        return keys;
+        return keys.get();
     }
 
     public SelfSignedCertificate certificate() {

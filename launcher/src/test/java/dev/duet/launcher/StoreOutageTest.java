@@ -39,8 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A chat server whose HBase stops answering: a storage node ({@code duet local --chat-servers 0}, HBase and ZooKeeper
  * in one process) is stalled with SIGSTOP under a chat server of this JVM. While it is stalled the chat server is not
- * ready and refuses sends with {@code UNAVAILABLE} at once — its append deadline is set far beyond the client's wait,
- * so only the store probe can answer in time — and nothing refused is stored. Once resumed, sends succeed again.
+ * ready and refuses sends with {@code UNAVAILABLE} at once — its append deadline and HBase operation timeout are set
+ * far beyond the client's 30 s wait, so only the store probe can answer in time — and nothing refused is stored. Once resumed, sends succeed again.
  */
 class StoreOutageTest {
     private static final Duration APPEND_DEADLINE = Duration.ofMinutes(3);
@@ -59,7 +59,7 @@ class StoreOutageTest {
             ChatServerConfig config = ChatServerConfig.builder("cs-outage", keys).bindAddress("127.0.0.1")
                     .muxPort(0).clientPort(0).ringPath("/outage/ring")
                     .limits(ChatLimits.defaults().withAppendTimeout(APPEND_DEADLINE))
-                    .store(StoreSettings.defaults()).build();
+                    .store(new StoreSettings("duet", "couples", APPEND_DEADLINE, 5)).build();
             try (ChatServer server = ChatServer.start(config, hbase(zookeeperPort), zookeeper,
                     new SimpleMeterRegistry(), Duration.ofMinutes(1));
                  TestChatClient ann = TestChatClient.connect(group, server.clientPort())) {

@@ -61,7 +61,16 @@ class ZooKeeperAclTest {
             assertNotNull(presenter.getChildren().forPath(members), "presenters read the ring");
             assertNotNull(presenter.getData().forPath(tickets), "presenters read the ticket keys");
 
+            assertThrows(KeeperException.NoAuthException.class, () -> presenter.setData().forPath(
+                    cluster.ringPath() + "/incarnation", new byte[8]), "presenters cannot change the incarnation");
+            assertThrows(KeeperException.NoAuthException.class, () -> presenter.setACL()
+                    .withACL(org.apache.zookeeper.ZooDefs.Ids.OPEN_ACL_UNSAFE).forPath(members),
+                    "nor open the ring");
+
             assertThrows(KeeperException.NoAuthException.class, () -> chatServer.getData().forPath(tickets));
+            assertThrows(KeeperException.NoAuthException.class, () -> chatServer.setData().forPath(tickets,
+                    "chat server's keys".getBytes(StandardCharsets.UTF_8)));
+            assertNotNull(chatServer.getACL().forPath(cluster.ringPath()), "chat servers may manage the ring's ACLs");
         }
     }
 

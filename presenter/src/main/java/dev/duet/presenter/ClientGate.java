@@ -50,16 +50,23 @@ final class ClientGate extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         metrics.connectionOpened();
         int count = total.incrementAndGet();
-        int fromAddress = source(ctx).connections.incrementAndGet();
+        int[] fromAddress = new int[1];
+        // Counted inside compute: a sweep or a close elsewhere cannot drop the source between lookup and count.
+        sources.compute(address(ctx), (a, source) -> {
+            Source counted = source != null ? source : new Source(config.handshakesPerSecondPerAddress());
+            fromAddress[0] = counted.connections.incrementAndGet();
+            return counted;
+        });
         if (count > config.maxConnections()) {
             refuse(ctx, "max_connections");
-        } else if (fromAddress > config.maxConnectionsPerAddress()) {
+        } else if (fromAddress[0] > config.maxConnectionsPerAddress()) {
             refuse(ctx, "max_connections_per_address");
         } else {
             ctx.fireChannelActive();
         }
     }
 
+    /** This connection's source: counted in {@link #channelActive}, so present until the connection closes. */
     private Source source(ChannelHandlerContext ctx) {
         return sources.computeIfAbsent(address(ctx), a -> new Source(config.handshakesPerSecondPerAddress()));
     }
@@ -105,8 +112,10 @@ final class ClientGate extends ChannelInboundHandlerAdapter {
 
     /** Forgets addresses with no connection whose bucket has refilled; run now and then. */
     void sweep() {
-        sources.entrySet().removeIf(entry -> entry.getValue().connections.get() == 0
-                && entry.getValue().handshakes.isFull());
+        for (InetAddress address : sources.keySet()) {
+            sources.computeIfPresent(address, (a, source) -> source.connections.get() == 0
+                    && source.handshakes.isFull() ? null : source);
+        }
     }
 
     int connections() {

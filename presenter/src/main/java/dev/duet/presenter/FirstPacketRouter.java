@@ -267,7 +267,8 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
         }
         log.info("bad_first_frame:" + reason, "closing {}: unreadable first frame ({})",
                 ctx.channel().remoteAddress(), reason);
-        int seqId = malformed(cause) instanceof MalformedMessageException message ? message.seqId() : 0;
+        MalformedMessageException malformed = MalformedMessageException.in(cause);
+        int seqId = malformed == null ? 0 : malformed.seqId();
         answerAndClose(ThriftMessage.exception("", seqId, new TApplicationException(
                 TApplicationException.PROTOCOL_ERROR, "unreadable first frame: " + reason)));
     }
@@ -278,17 +279,13 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
             return "first_frame_size";
         } else if (cause instanceof FrameTimeoutException) {
             return "first_frame_timeout";
-        } else if (malformed(cause) instanceof MalformedMessageException message
-                && message.reason().equals("too_deep")) {
+        } else if (MalformedMessageException.in(cause) != null
+                && MalformedMessageException.in(cause).reason().equals("too_deep")) {
             return "too_deep";
         }
         return "bad_first_frame";
     }
 
-    /** The decoder wraps what the Thrift codec threw. */
-    private static Throwable malformed(Throwable cause) {
-        return cause.getCause() instanceof MalformedMessageException ? cause.getCause() : cause;
-    }
 
     /** Writes one reply frame, then closes: the client learns why, and nothing else is read from it. */
     private void answerAndClose(ThriftMessage message) {

@@ -10,10 +10,11 @@ import dev.duet.ring.HashRing;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /** Everything a presenter needs to know; see docs/operations.md for each key. */
 public record PresenterConfig(String id, String bindAddress, int port, Path certificateChain, Path privateKey,
-                              TokenKeys tokenKeys, String ringPath, int virtualNodes, int poolSize,
+                              Supplier<TokenKeys> tokenKeys, String ringPath, int virtualNodes, int poolSize,
                               Duration authTimeout, Duration idleTimeout, int maxFirstFrameSize, int maxConnections,
                               int maxConnectionsPerAddress, int handshakesPerSecond, int routeAttempts,
                               int ioThreads, String ticketKeysPath, Duration ticketKeyRotation,
@@ -34,6 +35,11 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
     }
 
     public static Builder builder(String id, Path certificateChain, Path privateKey, TokenKeys tokenKeys) {
+        return builder(id, certificateChain, privateKey, () -> tokenKeys);
+    }
+
+    /** With keys that may change while the presenter runs (a {@link dev.duet.protocol.auth.TokenKeyFile}). */
+    public static Builder builder(String id, Path certificateChain, Path privateKey, Supplier<TokenKeys> tokenKeys) {
         return new Builder(id, certificateChain, privateKey, tokenKeys);
     }
 
@@ -47,7 +53,7 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
         private final String id;
         private final Path certificateChain;
         private final Path privateKey;
-        private final TokenKeys tokenKeys;
+        private final Supplier<TokenKeys> tokenKeys;
         private String bindAddress = "0.0.0.0";
         private int port = 7443;
         private String ringPath = "/duet/ring";
@@ -72,7 +78,7 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
         private int muxConnectionWindow = MuxSettings.DEFAULT_CONNECTION_WINDOW;
         private int muxMaxFrameSize = MuxFrames.DEFAULT_MAX_FRAME_SIZE;
 
-        private Builder(String id, Path certificateChain, Path privateKey, TokenKeys tokenKeys) {
+        private Builder(String id, Path certificateChain, Path privateKey, Supplier<TokenKeys> tokenKeys) {
             this.id = id;
             this.certificateChain = certificateChain;
             this.privateKey = privateKey;

@@ -3,7 +3,7 @@ package dev.duet.presenter;
 import dev.duet.admin.AdminToken;
 import dev.duet.admin.ServerMeters;
 import dev.duet.admin.ServerProcess;
-import dev.duet.protocol.auth.TokenKeys;
+import dev.duet.protocol.auth.TokenKeyFile;
 import dev.duet.protocol.client.ClientFrames;
 import dev.duet.protocol.config.MuxTlsOptions;
 import dev.duet.protocol.config.MuxWindowOptions;
@@ -174,7 +174,7 @@ public final class PresenterMain implements Callable<Integer> {
                 : ZooKeeperAccess.load(zookeeper.credentials());
         OpenSurfaces.warn(zookeeper, muxTls);
         MuxTls tls = muxTls.files() == null ? null : MuxTls.forPresenter(muxTls.files());
-        PresenterConfig presenterConfig = PresenterConfig.builder(id, certificate, key, TokenKeys.load(tokenKeys))
+        PresenterConfig presenterConfig = PresenterConfig.builder(id, certificate, key, TokenKeyFile.watch(tokenKeys))
                 .bindAddress(bind).port(port).ringPath(ringPath).poolSize(poolSize)
                 .muxWindows(muxWindows.streamWindow(), muxWindows.connectionWindow()).muxMaxFrameSize(muxMaxFrameSize)
                 .authTimeout(authTimeout).maxFirstFrameSize(maxFirstFrameSize).routeAttempts(routeAttempts)
@@ -195,6 +195,9 @@ public final class PresenterMain implements Callable<Integer> {
         curator.start();
         ServerMeters meters = new ServerMeters(id);
         Presenter presenter = Presenter.start(presenterConfig, curator, meters.registry());
+        if (zookeeperAccess != null) {
+            zookeeperAccess.warnIfOpen(curator, List.of(ringPath, ringPath + "/members", ticketKeysPath));
+        }
         ServerProcess.runUntilStopped(new PresenterAdmin(presenter, drainTimeout), meters,
                 adminToken, adminBind, adminPort,
                 List.of(presenter, curator));

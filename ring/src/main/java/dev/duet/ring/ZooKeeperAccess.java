@@ -1,11 +1,14 @@
 package dev.duet.ring;
 
+import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.ACLProvider;
 import org.apache.zookeeper.ZooDefs.Perms;
 import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Id;
 import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -34,10 +37,14 @@ import java.util.Properties;
  * password. Listing two ids for a role lets credentials rotate without a moment when one side is locked out.
  *
  * <p>The ACLs ({@link #aclProvider}): only chat servers may create and delete ring members, presenters may only read
- * the ring; only presenters may read or write the TLS ticket keys; the parents of both take children from both roles;
- * nobody without credentials may do anything.
+ * the ring; only presenters may read or write the TLS ticket keys; the parents of both take children from both roles
+ * (a presenter may create the ring's containers when it starts first: they get these ACLs whoever creates them);
+ * chat servers may change the ACLs of the ring's znodes and their parents (for rotation), presenters those of the
+ * ticket keys; nobody without credentials may do anything. ACLs apply to znodes as they are created:
+ * {@link #warnIfOpen} reports znodes made before credentials were in use.
  */
 public record ZooKeeperAccess(String user, String password, List<Id> chatServers, List<Id> presenters) {
+    private static final Logger log = LoggerFactory.getLogger(ZooKeeperAccess.class);
     public static final String CHAT_SERVER_USER = "duet-chat-server";
     public static final String PRESENTER_USER = "duet-presenter";
 
@@ -145,12 +152,39 @@ public record ZooKeeperAccess(String user, String password, List<Id> chatServers
                 if (path.equals(members) || path.startsWith(members + "/") || path.equals(ringPath + "/incarnation")) {
                     return both(Perms.ALL, Perms.READ);
                 }
-                if (path.equals(ringPath) || isAncestor(path, ringPath)) {
-                    return both(Perms.CREATE | Perms.READ, Perms.CREATE | Perms.READ);
+                if (path.equals(ringPath)) {
+                    return both(Perms.ALL, Perms.CREATE | Perms.READ);
+                }
+                if (isAncestor(path, ringPath)) {
+                    return both(Perms.CREATE | Perms.READ | Perms.ADMIN, Perms.CREATE | Perms.READ);
                 }
                 return getDefaultAcl();
             }
         };
+    }
+
+    /**
+     * Logs a warning for each of {@code paths} that exists with an ACL other than this file's ids (left from a setup
+     * without credentials, say); docs/operations.md says how to set them.
+     */
+    public void warnIfOpen(CuratorFramework client, List<String> paths) {
+        List<Id> ours = new ArrayList<>(chatServers);
+        ours.addAll(presenters);
+        for (String path : paths) {
+            try {
+                if (client.checkExists().forPath(path) == null) {
+                    continue;
+                }
+                for (ACL acl : client.getACL().forPath(path)) {
+                    if (!ours.contains(acl.getId())) {
+                        log.warn("znode {} grants {} to {}:{}: set its ACL as docs/operations.md (Security) says",
+                                path, acl.getPerms(), acl.getId().getScheme(), acl.getId().getId());
+                    }
+                }
+            } catch (Exception e) {
+                log.warn("cannot read the ACL of {}: {}", path, e.toString());
+            }
+        }
     }
 
     private static boolean isAncestor(String path, String of) {

@@ -76,8 +76,8 @@ import java.util.function.Supplier;
  * <h3>Memory</h3>
  * Reading pauses while {@code maxPipelinedRequests} calls are in progress and while the stream is not writable
  * (replies or pushes the client has not taken), and a call read is served only once the stream is writable: a client
- * that sends without reading holds at most one reply beyond the stream's high water mark, plus the calls of one
- * inbound window waiting, decoded; pushes beyond {@code maxPendingPushBytes} end the session.
+ * that sends without reading holds at most one reply (one frame) beyond the stream's high water mark, plus the calls
+ * of one inbound window waiting, decoded; pushes beyond {@code maxPendingPushBytes} end the session.
  */
 public final class ChatSession extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ChatSession.class);
@@ -169,11 +169,12 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Completes once the stream is writable (or gone). The next call waits for it: calls already read (a whole inbound
+     * Completes once the stream is writable (or gone, or the session is ending). The next call waits for it: calls already read (a whole inbound
      * window of them can arrive in one read) are served no faster than the client takes their replies.
      */
     private CompletableFuture<Void> writable() {
-        if (ctx.channel().isWritable() || !ctx.channel().isActive()) {
+        // Once the session is leaving, nothing more is served: what is queued must not wait for a reader.
+        if (ctx.channel().isWritable() || !ctx.channel().isActive() || moving || ended || unreadable) {
             return CompletableFuture.completedFuture(null);
         }
         writableWaiter = new CompletableFuture<>();
@@ -467,18 +468,16 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
             }
             moving = true;
             ctx.channel().config().setAutoRead(false);
-            tail.whenCompleteAsync((ignored, failure) -> {
-                Runnable finish = () -> end(ResetCode.MOVED, owner, reason.name().toLowerCase(), null);
-                // The notice waits behind what the client has not read yet; a client that reads nothing is reset
-                // at the deadline all the same.
-                ScheduledFuture<?> deadline = ctx.executor().schedule(finish, LEAVE_DEADLINE_SECONDS,
-                        TimeUnit.SECONDS);
-                ctx.writeAndFlush(ThriftMessage.oneway("sessionEnding",
-                        new ClientEvents.sessionEnding_args(reason, detail))).addListener(written -> {
-                    deadline.cancel(false);
-                    finish.run();
-                });
-            }, ctx.executor());
+            releaseWritableWaiter();
+            Runnable finish = () -> end(ResetCode.MOVED, owner, reason.name().toLowerCase(), null);
+            // The deadline runs from now: the calls in progress and the notice wait behind what the client has not
+            // read yet, and a client that reads nothing is reset at the deadline all the same.
+            ScheduledFuture<?> deadline = ctx.executor().schedule(finish, LEAVE_DEADLINE_SECONDS, TimeUnit.SECONDS);
+            tail.whenCompleteAsync((ignored, failure) -> ctx.writeAndFlush(ThriftMessage.oneway("sessionEnding",
+                    new ClientEvents.sessionEnding_args(reason, detail))).addListener(written -> {
+                        deadline.cancel(false);
+                        finish.run();
+                    }), ctx.executor());
         });
     }
 
@@ -570,11 +569,13 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
             // (under the message's seqid when its header decoded), and the stream ends.
             unreadable = true;
             ctx.channel().config().setAutoRead(false);
+            releaseWritableWaiter();
             String reason = reasonOf(cause);
             operations.metrics().protocolError(reason);
             inputLog.info("unreadable:" + reason, "ending session on {}: {} ({})", ctx.channel(), reason,
                     cause.getMessage());
-            int seqId = malformed(cause) instanceof MalformedMessageException message ? message.seqId() : 0;
+            MalformedMessageException malformed = MalformedMessageException.in(cause);
+            int seqId = malformed == null ? 0 : malformed.seqId();
             enqueue(() -> {
                 ctx.writeAndFlush(ThriftMessage.exception("", seqId, new TApplicationException(
                         TApplicationException.PROTOCOL_ERROR, "unreadable message: " + reason)))
@@ -591,11 +592,11 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
     }
 
     private static String reasonOf(Throwable cause) {
-        Throwable root = malformed(cause);
-        if (root instanceof MalformedMessageException message) {
-            return message.reason();
+        MalformedMessageException malformed = MalformedMessageException.in(cause);
+        if (malformed != null) {
+            return malformed.reason();
         }
-        root = cause.getCause() != null && !(cause instanceof TooLongFrameException
+        Throwable root = cause.getCause() != null && !(cause instanceof TooLongFrameException
                 || cause instanceof CorruptedFrameException || cause instanceof FrameTimeoutException)
                 ? cause.getCause() : cause;
         if (root instanceof TooLongFrameException) {
@@ -606,10 +607,5 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
             return "malformed";
         }
         return "decoder_error";
-    }
-
-    /** A codec's {@link DecoderException} wraps what the Thrift decoder threw. */
-    private static Throwable malformed(Throwable cause) {
-        return cause.getCause() instanceof MalformedMessageException ? cause.getCause() : cause;
     }
 }

@@ -36,13 +36,19 @@ public final class MuxTestConnection implements AutoCloseable {
 
     /** Over mutual TLS when {@code tls} is given (a presenter's side), in plain TCP otherwise. */
     public static MuxTestConnection connect(EventLoopGroup group, int port, MuxTls tls) throws Exception {
+        return connect(group, port, tls, "127.0.0.1");
+    }
+
+    /** Over mutual TLS, expecting the chat server's certificate to name {@code host}. */
+    public static MuxTestConnection connect(EventLoopGroup group, int port, MuxTls tls, String host)
+            throws Exception {
         MuxHandler mux = new MuxHandler(MuxHandler.Role.OPENER, MuxSettings.defaults("test-presenter"), null);
         Channel channel = new Bootstrap().group(group).channel(NettyTransport.best().clientChannel())
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         if (tls != null) {
-                            tls.install(ch, "127.0.0.1", port);
+                            tls.install(ch, host, port);
                         }
                         ch.pipeline().addLast(new MuxFrameDecoder(), new MuxFrameEncoder(), mux);
                     }

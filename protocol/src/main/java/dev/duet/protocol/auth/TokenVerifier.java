@@ -9,16 +9,22 @@ import org.apache.thrift.TException;
 
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.util.function.Supplier;
 
 /**
  * Verifies tokens issued by {@link TokenSigner}: the key id must be known, the signature must match (compared in
  * constant time) and the token must not have expired. Thread-safe.
  */
 public final class TokenVerifier {
-    private final TokenKeys keys;
+    private final Supplier<TokenKeys> keys;
     private final Clock clock;
 
     public TokenVerifier(TokenKeys keys, Clock clock) {
+        this(() -> keys, clock);
+    }
+
+    /** With the keys as {@code keys} has them at each verification (a {@link TokenKeyFile} that reloads). */
+    public TokenVerifier(Supplier<TokenKeys> keys, Clock clock) {
         this.keys = keys;
         this.clock = clock;
     }
@@ -36,7 +42,7 @@ public final class TokenVerifier {
         byte[] claimBytes = base64(token.substring(0, dot));
         byte[] signature = base64(token.substring(dot + 1));
         TokenClaims claims = parse(claimBytes);
-        byte[] key = keys.key(claims.getKeyId()).orElseThrow(() -> new TokenRejectedException(
+        byte[] key = keys.get().key(claims.getKeyId()).orElseThrow(() -> new TokenRejectedException(
                 Reason.UNKNOWN_KEY, "token signed with unknown key '" + claims.getKeyId() + "'"));
         if (!MessageDigest.isEqual(TokenFormat.mac(key, claimBytes), signature)) {
             throw new TokenRejectedException(Reason.BAD_SIGNATURE, "token signature does not match");

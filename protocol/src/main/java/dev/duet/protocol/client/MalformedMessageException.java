@@ -20,6 +20,14 @@ public final class MalformedMessageException extends CorruptedFrameException {
                 && protocol.getType() == TProtocolException.DEPTH_LIMIT ? "too_deep" : "malformed";
     }
 
+    /** The one in {@code cause} (a codec wraps what the Thrift decoder threw), or null. */
+    public static MalformedMessageException in(Throwable cause) {
+        if (cause instanceof MalformedMessageException malformed) {
+            return malformed;
+        }
+        return cause != null && cause.getCause() instanceof MalformedMessageException malformed ? malformed : null;
+    }
+
     /** The seqid of the message when its header decoded, 0 otherwise. */
     public int seqId() {
         return seqId;

@@ -1,5 +1,6 @@
 package dev.duet.protocol.tls;
 
+import dev.duet.protocol.logging.RateLimitedLog;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
@@ -28,6 +29,7 @@ import java.util.List;
  */
 public final class MuxTls implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(MuxTls.class);
+    private static final RateLimitedLog reloadFailures = new RateLimitedLog(log);
     public static final String PRESENTER = "presenter";
     public static final String CHAT_SERVER = "chat-server";
 
@@ -75,20 +77,25 @@ public final class MuxTls implements Closeable {
      * certificate must name (a DNS or IP subject alternative name).
      */
     public void install(Channel channel, String host, int port) {
-        SslContext current;
+        SslContext current = retainCurrent();
         try {
-            current = reloadIfChanged();
-        } catch (IOException e) {
-            log.warn("keeping the mux TLS files loaded before: {}", e.getMessage());
-            current = context();
+            channel.pipeline().addFirst(new PeerRoleCheck(peerRole));
+            channel.pipeline().addFirst(host == null ? current.newHandler(channel.alloc())
+                    : current.newHandler(channel.alloc(), host, port));
+        } finally {
+            // The handler's engine holds the context now; a reload may release ours at any time after this.
+            ReferenceCountUtil.release(current);
         }
-        channel.pipeline().addFirst(new PeerRoleCheck(peerRole));
-        channel.pipeline().addFirst(host == null ? current.newHandler(channel.alloc())
-                : current.newHandler(channel.alloc(), host, port));
     }
 
-    private synchronized SslContext context() {
-        return context;
+    /** The context for a new connection, loaded again first if its files changed, retained for the caller. */
+    private synchronized SslContext retainCurrent() {
+        try {
+            reloadIfChanged();
+        } catch (IOException e) {
+            reloadFailures.warn("mux_tls_reload", "keeping the mux TLS files loaded before: {}", e.getMessage());
+        }
+        return ReferenceCountUtil.retain(context);
     }
 
     private synchronized SslContext reloadIfChanged() throws IOException {
@@ -105,7 +112,7 @@ public final class MuxTls implements Closeable {
                     ? SslContextBuilder.forServer(files.certificateChain().toFile(), files.privateKey().toFile())
                             .clientAuth(ClientAuth.REQUIRE)
                     : SslContextBuilder.forClient().keyManager(files.certificateChain().toFile(),
-                            files.privateKey().toFile());
+                            files.privateKey().toFile()).endpointIdentificationAlgorithm("HTTPS");
             built = builder.trustManager(files.trustedCa().toFile()).sslProvider(SslProvider.OPENSSL_REFCNT)
                     .protocols("TLSv1.3").build();
         } catch (SSLException | IllegalArgumentException e) {
