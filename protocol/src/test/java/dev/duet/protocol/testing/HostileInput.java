@@ -3,6 +3,8 @@ package dev.duet.protocol.testing;
 import dev.duet.protocol.thrift.CompactCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.DecoderException;
 import org.apache.thrift.protocol.TMessage;
 import org.apache.thrift.protocol.TMessageType;
 import org.apache.thrift.protocol.TProtocol;
@@ -28,6 +30,20 @@ public final class HostileInput {
         byte[] bytes = new byte[body.readableBytes()];
         body.readBytes(bytes);
         return bytes;
+    }
+
+    /**
+     * Feeds {@code input} to a decoding pipeline: it may decode or be refused with a {@link DecoderException}, and
+     * nothing may stay allocated afterwards; any other exception propagates.
+     */
+    public static void feed(EmbeddedChannel channel, byte[] input) {
+        try {
+            channel.writeInbound(Unpooled.wrappedBuffer(input));
+        } catch (DecoderException refused) {
+            // what every malformed input must produce
+        } finally {
+            channel.finishAndReleaseAll();
+        }
     }
 
     /** {@code body} as one uncompressed client frame. */
