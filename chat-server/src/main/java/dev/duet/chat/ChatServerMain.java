@@ -244,7 +244,7 @@ public final class ChatServerMain implements Callable<Integer> {
         }
         ServerProcess.runUntilStopped(new ChatServerAdmin(server, drainTimeout), meters,
                 adminToken, adminBind, adminPort,
-                List.of(server, curator));
+                tls == null ? List.of(server, curator) : List.of(server, curator, tls));
         return 0;
     }
 }

@@ -200,7 +200,7 @@ public final class PresenterMain implements Callable<Integer> {
         }
         ServerProcess.runUntilStopped(new PresenterAdmin(presenter, drainTimeout), meters,
                 adminToken, adminBind, adminPort,
-                List.of(presenter, curator));
+                tls == null ? List.of(presenter, curator) : List.of(presenter, curator, tls));
         return 0;
     }
 }
