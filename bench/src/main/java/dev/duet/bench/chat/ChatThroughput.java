@@ -41,11 +41,14 @@ import java.util.concurrent.TimeUnit;
  * Durable chat messages per second and ack latency (HBase accepted the message before the ack) against the
  * in-process HBase, at several numbers of active couples, each with one sender in a closed loop over a direct
  * connection; beside it, in the same run and on the same HBase, the raw rate of {@link BufferedMutator} puts of
- * the same size — what HBase itself can absorb without acknowledging each write. Prints JSON lines.
- * Arguments: [seconds per step=15] [couples...=100 1000 5000].
+ * the same size — what HBase itself can absorb without acknowledging each write. Then an open loop: 1,000 couples
+ * sending at fixed intervals, half the closed-loop rate measured at 1,000 couples in all, latency from each message's
+ * intended send time. Prints JSON lines. Arguments: [seconds per step=15] [couples...=100 1000 5000].
  */
 public final class ChatThroughput {
     private static final String BODY = "x".repeat(100);
+    /** The open-loop step runs at half the closed-loop rate measured at this many couples. */
+    private static final int OPEN_LOOP_COUPLES = 1000;
 
     private ChatThroughput() {
     }
@@ -61,7 +64,9 @@ public final class ChatThroughput {
         }
         Path data = Files.createTempDirectory("duet-bench-hbase");
         try (LocalHBase hbase = LocalHBase.start(data, 0, Duration.ofMinutes(3))) {
-            System.out.println(rawPutRate(hbase, seconds));
+            double rawPuts = rawPutRate(hbase, seconds);
+            System.out.printf("{\"benchmark\":\"hbase-buffered-mutator-puts\",\"seconds\":%d,"
+                    + "\"putsPerSecond\":%.0f}%n", seconds, rawPuts);
             TokenKeys keys = TokenKeys.single("bench", "bench-key-bench-key-bench-key-123".getBytes(StandardCharsets.UTF_8));
             CuratorFramework zookeeper = CuratorFrameworkFactory.newClient(hbase.zookeeperConnectString(),
                     new ExponentialBackoffRetry(100, 5));
@@ -73,9 +78,25 @@ public final class ChatThroughput {
             try (ChatServer server = ChatServer.start(config, hbase.clientConfiguration(), zookeeper,
                     new SimpleMeterRegistry(), Duration.ofMinutes(1))) {
                 TokenSigner signer = new TokenSigner(keys, Clock.systemUTC());
+                double openLoopRate = 0;
                 for (int couples : steps) {
-                    System.out.println(chatRate(server, signer, clients, couples, seconds));
+                    Measured closed = closedLoop(server, signer, clients, couples, seconds);
+                    System.out.printf("{\"benchmark\":\"chat-durable-messages\",\"couples\":%d,\"seconds\":%.1f,"
+                                    + "\"messagesPerSecond\":%.0f,\"vsRawPuts\":%.3f,\"ackP50Micros\":%d,"
+                                    + "\"ackP99Micros\":%d,\"ackMaxMicros\":%d}%n", couples, closed.seconds(),
+                            closed.perSecond(), closed.perSecond() / rawPuts, closed.latency().getValueAtPercentile(50),
+                            closed.latency().getValueAtPercentile(99), closed.latency().getMaxValue());
+                    if (couples == OPEN_LOOP_COUPLES || openLoopRate == 0) {
+                        openLoopRate = closed.perSecond() / 2;
+                    }
                 }
+                Measured open = openLoop(server, signer, clients, OPEN_LOOP_COUPLES, openLoopRate, seconds);
+                System.out.printf("{\"benchmark\":\"chat-open-loop\",\"couples\":%d,\"seconds\":%.1f,"
+                                + "\"targetPerSecond\":%.0f,\"messagesPerSecond\":%.0f,\"ackP50Micros\":%d,"
+                                + "\"ackP99Micros\":%d,\"ackP999Micros\":%d,\"ackMaxMicros\":%d}%n",
+                        OPEN_LOOP_COUPLES, open.seconds(), openLoopRate, open.perSecond(),
+                        open.latency().getValueAtPercentile(50), open.latency().getValueAtPercentile(99),
+                        open.latency().getValueAtPercentile(99.9), open.latency().getMaxValue());
             } finally {
                 clients.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
                 zookeeper.close();
@@ -83,9 +104,23 @@ public final class ChatThroughput {
         }
     }
 
-    private static String chatRate(ChatServer server, TokenSigner signer, EventLoopGroup group, int couples,
-                                   int seconds) throws Exception {
-        Recorder recorder = new Recorder(3);
+    /** Connected and authenticated couples, one sender each. */
+    private record Load(List<LoadConnection> connections, List<Channel> channels) implements AutoCloseable {
+        long acked() {
+            return connections.stream().mapToLong(LoadConnection::acked).sum();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            for (int i = 0; i < channels.size(); i++) {
+                connections.get(i).stop(channels.get(i));
+                channels.get(i).close().sync();
+            }
+        }
+    }
+
+    private static Load connect(ChatServer server, TokenSigner signer, EventLoopGroup group, int couples,
+                                Recorder recorder) throws Exception {
         List<LoadConnection> loads = new ArrayList<>();
         List<Channel> channels = new ArrayList<>();
         String run = Long.toString(System.nanoTime(), 36);
@@ -103,28 +138,51 @@ public final class ChatThroughput {
         }
         CompletableFuture.allOf(loads.stream().map(LoadConnection::authenticated).toArray(CompletableFuture[]::new))
                 .get(2, TimeUnit.MINUTES);
-        for (int i = 0; i < couples; i++) {
-            loads.get(i).start(channels.get(i));
-        }
-        Thread.sleep(TimeUnit.SECONDS.toMillis(Math.max(2, seconds / 5)));
-        recorder.reset();
-        long ackedBefore = loads.stream().mapToLong(LoadConnection::acked).sum();
-        long started = System.nanoTime();
-        Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
-        long acked = loads.stream().mapToLong(LoadConnection::acked).sum() - ackedBefore;
-        double elapsed = (System.nanoTime() - started) / 1e9;
-        Histogram latency = recorder.getIntervalHistogram();
-        loads.forEach(LoadConnection::stop);
-        for (Channel channel : channels) {
-            channel.close().sync();
-        }
-        return String.format("{\"benchmark\":\"chat-durable-messages\",\"couples\":%d,\"seconds\":%.1f,"
-                        + "\"messagesPerSecond\":%.0f,\"ackP50Micros\":%d,\"ackP99Micros\":%d,\"ackMaxMicros\":%d}",
-                couples, elapsed, acked / elapsed, latency.getValueAtPercentile(50),
-                latency.getValueAtPercentile(99), latency.getMaxValue());
+        return new Load(loads, channels);
     }
 
-    private static String rawPutRate(LocalHBase hbase, int seconds) throws Exception {
+    /** Each couple sends its next message when the last one was acknowledged. */
+    private static Measured closedLoop(ChatServer server, TokenSigner signer, EventLoopGroup group, int couples,
+                                       int seconds) throws Exception {
+        Recorder recorder = new Recorder(3);
+        try (Load load = connect(server, signer, group, couples, recorder)) {
+            for (int i = 0; i < couples; i++) {
+                load.connections().get(i).startClosedLoop(load.channels().get(i));
+            }
+            return measure(load, recorder, seconds);
+        }
+    }
+
+    /** Each couple sends at a fixed interval, {@code perSecond} messages a second in all, phases spread evenly. */
+    private static Measured openLoop(ChatServer server, TokenSigner signer, EventLoopGroup group, int couples,
+                                     double perSecond, int seconds) throws Exception {
+        Recorder recorder = new Recorder(3);
+        try (Load load = connect(server, signer, group, couples, recorder)) {
+            long period = (long) (couples * 1e9 / perSecond);
+            long first = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+            for (int i = 0; i < couples; i++) {
+                load.connections().get(i).startOpenLoop(load.channels().get(i), first + period * i / couples,
+                        period);
+            }
+            return measure(load, recorder, seconds);
+        }
+    }
+
+    private record Measured(double seconds, double perSecond, Histogram latency) {
+    }
+
+    private static Measured measure(Load load, Recorder recorder, int seconds) throws InterruptedException {
+        Thread.sleep(TimeUnit.SECONDS.toMillis(Math.max(2, seconds / 5)));
+        recorder.reset();
+        long ackedBefore = load.acked();
+        long started = System.nanoTime();
+        Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
+        long acked = load.acked() - ackedBefore;
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        return new Measured(elapsed, acked / elapsed, recorder.getIntervalHistogram());
+    }
+
+    private static double rawPutRate(LocalHBase hbase, int seconds) throws Exception {
         TableName name = TableName.valueOf("default", "raw_put_bench");
         try (Connection connection = ConnectionFactory.createConnection(hbase.clientConfiguration())) {
             connection.getAdmin().createTable(TableDescriptorBuilder.newBuilder(name)
@@ -143,9 +201,7 @@ public final class ChatThroughput {
                 }
                 mutator.flush();
             }
-            double elapsed = (System.nanoTime() - started) / 1e9;
-            return String.format("{\"benchmark\":\"hbase-buffered-mutator-puts\",\"seconds\":%.1f,"
-                    + "\"putsPerSecond\":%.0f}", elapsed, puts / elapsed);
+            return puts / ((System.nanoTime() - started) / 1e9);
         }
     }
 }

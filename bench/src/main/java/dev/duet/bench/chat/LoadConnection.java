@@ -13,20 +13,27 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import org.HdrHistogram.Recorder;
 import org.apache.thrift.protocol.TMessageType;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
- * One benchmark client in a closed loop: authenticate, then send a message, wait for its ack, send the next, recording
- * each ack's latency, until told to stop.
+ * One benchmark client: authenticate, then send until told to stop, recording each ack's latency. In a closed loop it
+ * sends a message, waits for its ack and sends the next. In an open loop it sends one message every period whether or
+ * not earlier ones were acknowledged, and measures each ack from the time its message was meant to be sent, so a
+ * stall counts for every message it held back (no coordinated omission).
  */
 final class LoadConnection extends SimpleChannelInboundHandler<ThriftMessage> {
     private final String token;
     private final String body;
     private final Recorder latencies;
     private final CompletableFuture<Void> authenticated = new CompletableFuture<>();
+    private final Map<Integer, Long> intendedAt = new HashMap<>();
     private volatile boolean running;
-    private long sentAt;
-    private long acked;
+    private ScheduledFuture<?> schedule;
+    private volatile long acked;
     private int seqId;
 
     LoadConnection(String token, String body, Recorder latencies) {
@@ -51,22 +58,37 @@ final class LoadConnection extends SimpleChannelInboundHandler<ThriftMessage> {
         ctx.fireChannelActive();
     }
 
-    void start(Channel channel) {
+    void startClosedLoop(Channel channel) {
         running = true;
-        channel.eventLoop().execute(() -> sendNext(channel));
+        channel.eventLoop().execute(() -> send(channel, System.nanoTime()));
     }
 
-    void stop() {
+    /** Sends at {@code firstNanos} (a {@link System#nanoTime()}) and every {@code periodNanos} after it. */
+    void startOpenLoop(Channel channel, long firstNanos, long periodNanos) {
+        channel.eventLoop().execute(() -> {
+            long[] sent = {0};
+            schedule = channel.eventLoop().scheduleAtFixedRate(
+                    () -> send(channel, firstNanos + sent[0]++ * periodNanos),
+                    firstNanos - System.nanoTime(), periodNanos, TimeUnit.NANOSECONDS);
+        });
+    }
+
+    void stop(Channel channel) {
         running = false;
+        channel.eventLoop().execute(() -> {
+            if (schedule != null) {
+                schedule.cancel(false);
+            }
+        });
     }
 
     long acked() {
         return acked;
     }
 
-    private void sendNext(Channel channel) {
-        sentAt = System.nanoTime();
-        channel.writeAndFlush(ThriftMessage.call("sendMessage", ++seqId,
+    private void send(Channel channel, long intended) {
+        intendedAt.put(++seqId, intended);
+        channel.writeAndFlush(ThriftMessage.call("sendMessage", seqId,
                 new ChatService.sendMessage_args(channel.id().asShortText() + "-" + seqId, body)));
     }
 
@@ -80,12 +102,13 @@ final class LoadConnection extends SimpleChannelInboundHandler<ThriftMessage> {
             return;
         }
         ChatService.sendMessage_result result = (ChatService.sendMessage_result) message.body();
-        if (result.isSetSuccess()) {
-            latencies.recordValue((System.nanoTime() - sentAt) / 1000);
+        Long intended = intendedAt.remove(message.seqId());
+        if (result.isSetSuccess() && intended != null) {
+            latencies.recordValue((System.nanoTime() - intended) / 1000);
             acked++;
         }
         if (running) {
-            sendNext(ctx.channel());
+            send(ctx.channel(), System.nanoTime());
         }
     }
 
