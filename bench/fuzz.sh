@@ -3,7 +3,8 @@
 # whichever comes first (protocol's dev.duet.protocol.testing.FuzzLimits). Netty's leak detector samples (SIMPLE)
 # instead of tracking every buffer (PARANOID, as in the build): PARANOID runs about 2,000 inputs a second, SIMPLE
 # about 30 times that, and over ten million inputs a leak on any path is still sampled many times over.
-# A finding fails that target: Jazzer writes the input to the module's src/test/resources and prints the stack.
+# Logging is down to errors (bench/fuzz-logback.xml): every refused input logs a line, and ten million of them would
+# fill the disk. A finding fails that target: Jazzer writes the input to the module's src/test/resources and prints the stack.
 # One JSON line per target on stdout: {"bench":"fuzz","target":…,"runs":…,"seconds":…,"findings":…}
 #   bench/fuzz.sh [target ...]     (default: all of them)
 set -uo pipefail
@@ -20,7 +21,8 @@ for target in "${targets[@]}"; do
   module=${target%%:*}
   test=${target#*:}
   log=$(mktemp)
-  JAZZER_FUZZ=1 mvn -B verify -pl "$module" -Dduet.leak.level=SIMPLE -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false >"$log" 2>&1
+  JAZZER_FUZZ=1 mvn -B verify -pl "$module" -Dduet.leak.level=SIMPLE \
+    -Dduet.test.args="-Dlogback.configurationFile=$PWD/bench/fuzz-logback.xml" -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false >"$log" 2>&1
   status=$?
   done_line=$(grep -E '^Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1)
   runs=$(echo "$done_line" | awk '{print $2}')

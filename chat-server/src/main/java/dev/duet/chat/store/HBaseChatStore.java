@@ -17,6 +17,7 @@ import org.apache.hadoop.hbase.client.ConnectionFactory;
 import org.apache.hadoop.hbase.client.Get;
 import org.apache.hadoop.hbase.client.Put;
 import org.apache.hadoop.hbase.client.Result;
+import org.apache.hadoop.hbase.client.TableDescriptor;
 import org.apache.hadoop.hbase.client.TableDescriptorBuilder;
 import org.apache.hadoop.hbase.filter.ColumnRangeFilter;
 import org.apache.hadoop.hbase.util.Bytes;
@@ -74,7 +75,7 @@ public final class HBaseChatStore implements Closeable {
         this.rounds = new AppendRounds(table, settings.appendAttempts(), MAX_ROUND, registry);
     }
 
-    private static TableName tableName(StoreSettings settings) {
+    public static TableName tableName(StoreSettings settings) {
         return TableName.valueOf(settings.namespace(), settings.table());
     }
 
@@ -99,12 +100,30 @@ public final class HBaseChatStore implements Closeable {
         return admin.createNamespace(NamespaceDescriptor.create(settings.namespace()).build())
                 .exceptionally(ignoreIf(NamespaceExistException.class))
                 .thenCompose(ignored -> admin.tableExists(name))
-                .thenCompose(exists -> exists ? CompletableFuture.completedFuture(null) : admin.createTable(
-                        TableDescriptorBuilder.newBuilder(name)
-                                .setColumnFamily(family(CoupleRow.MESSAGES))
-                                .setColumnFamily(family(CoupleRow.IDEMPOTENCY))
-                                .setColumnFamily(family(CoupleRow.STATE))
-                                .build()).exceptionally(ignoreIf(TableExistsException.class)));
+                .thenCompose(exists -> exists ? CompletableFuture.completedFuture(null)
+                        : admin.createTable(tableDescriptor(settings))
+                        .exceptionally(ignoreIf(TableExistsException.class)));
+    }
+
+    /**
+     * The table the store creates when it is missing. An operator who wants it split in advance creates it so, with
+     * {@link #splitKeys} (couples are spread evenly over the row keys' first four bytes).
+     */
+    public static TableDescriptor tableDescriptor(StoreSettings settings) {
+        return TableDescriptorBuilder.newBuilder(tableName(settings))
+                .setColumnFamily(family(CoupleRow.MESSAGES))
+                .setColumnFamily(family(CoupleRow.IDEMPOTENCY))
+                .setColumnFamily(family(CoupleRow.STATE))
+                .build();
+    }
+
+    /** Keys that split the table into {@code regions} regions holding about as many couples each. */
+    public static byte[][] splitKeys(int regions) {
+        byte[][] keys = new byte[regions - 1][];
+        for (int i = 1; i < regions; i++) {
+            keys[i - 1] = Bytes.toBytes((int) ((1L << 32) * i / regions));
+        }
+        return keys;
     }
 
     private static ColumnFamilyDescriptor family(byte[] name) {
