@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Load on a chat server's direct client port: N couples, one sender each over its own connection, 100-byte bodies,
@@ -49,18 +50,24 @@ public final class ChatLoad {
         for (int i = 0; i < couples; i++) {
             LoadConnection load = new LoadConnection(
                     signer.sign("u" + i, "bench-" + run + "-" + i, "p" + i, Duration.ofHours(1)), BODY, recorder);
-            channels.add(new Bootstrap().group(group).channel(NettyTransport.best().clientChannel())
-                    .handler(new ChannelInitializer<>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            load.install(ch);
-                        }
-                    }).connect("127.0.0.1", server.clientPort()).sync().channel());
+            channels.add(connect(group, server.clientPort(), load::install));
             loads.add(load);
         }
         CompletableFuture.allOf(loads.stream().map(LoadConnection::authenticated).toArray(CompletableFuture[]::new))
                 .get(2, TimeUnit.MINUTES);
         return new Load(loads, channels);
+    }
+
+    /** A connection to {@code port} on this machine, its pipeline set up by {@code install}. */
+    public static Channel connect(EventLoopGroup group, int port, Consumer<Channel> install)
+            throws InterruptedException {
+        return new Bootstrap().group(group).channel(NettyTransport.best().clientChannel())
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        install.accept(ch);
+                    }
+                }).connect("127.0.0.1", port).sync().channel();
     }
 
     /** Each couple sends its next message when the last one was acknowledged. */

@@ -96,7 +96,11 @@ final class CheckedSender extends SimpleChannelInboundHandler<ThriftMessage> {
         }
         if (!(message.body() instanceof ChatService.sendMessage_result result) || !result.isSetSuccess()) {
             if (running) {
-                ctx.channel().eventLoop().schedule(() -> send(ctx.channel()), RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                ctx.channel().eventLoop().schedule(() -> {
+                    if (running) {
+                        send(ctx.channel());
+                    }
+                }, RETRY_MILLIS, TimeUnit.MILLISECONDS);
             }
             return;
         }

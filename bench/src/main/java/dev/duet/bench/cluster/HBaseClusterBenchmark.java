@@ -11,9 +11,7 @@ import dev.duet.protocol.auth.TokenSigner;
 import dev.duet.protocol.transport.NettyTransport;
 import dev.duet.thrift.chat.Message;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.HdrHistogram.Histogram;
@@ -125,13 +123,7 @@ public final class HBaseClusterBenchmark {
         for (int i = 0; i < couples; i++) {
             String couple = "kill-" + run + "-" + i;
             CheckedSender sender = new CheckedSender(signer.sign("a" + i, couple, "b" + i, Duration.ofHours(1)));
-            channels.add(new Bootstrap().group(group).channel(NettyTransport.best().clientChannel())
-                    .handler(new ChannelInitializer<>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            sender.install(ch);
-                        }
-                    }).connect("127.0.0.1", server.clientPort()).sync().channel());
+            channels.add(ChatLoad.connect(group, server.clientPort(), sender::install));
             coupleIds.add(couple);
             senders.add(sender);
         }
