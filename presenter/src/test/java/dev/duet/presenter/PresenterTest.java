@@ -1,6 +1,7 @@
 package dev.duet.presenter;
 
 import dev.duet.chat.ChatServer;
+import dev.duet.chat.service.ChatLimits;
 import dev.duet.chat.testing.ChatCluster;
 import dev.duet.chat.testing.TestChatClient;
 import dev.duet.protocol.client.ThriftMessage;
@@ -14,6 +15,7 @@ import dev.duet.thrift.chat.SendResult;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -28,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -349,6 +353,44 @@ class PresenterTest {
         // 1.6 MB went to bob, who reads nothing: the presenter holds at most a window and a write buffer of it.
         assertTrue(mostQueued < 256 * 1024, "presenter queued " + mostQueued + " bytes for a stalled client");
         assertEquals(400, ann.history(0, 1).getMessages().get(0).getSeq(), "ann was never held up");
+    }
+
+    @Test
+    void aClientTheChatServerEndsForNotReadingIsClosedAtOnce() throws Exception {
+        ChatServer server = cluster.startServer("chat-a", b -> b.limits(new ChatLimits(Duration.ofSeconds(10), 4096,
+                64, 200, 100, 32, 64 * 1024, Duration.ofSeconds(5))));
+        Presenter presenter = presenter();
+        awaitRing(presenter, 1);
+        String couple = newCouple();
+        TestChatClient bob = connect(presenter);
+        // A fixed receive buffer: loopback would otherwise grow it to tens of megabytes before anything pushes back.
+        bob.channel().config().setOption(ChannelOption.SO_RCVBUF, 8 * 1024);
+        bob.authenticate(cluster.token("bob", couple, "ann"), 0);
+        TestChatClient ann = connect(presenter);
+        ann.authenticate(cluster.token("ann", couple, "bob"), 0);
+        bob.channel().config().setAutoRead(false);
+
+        // Incompressible bodies, so the pushes are as large on the wire as they are in memory.
+        Random random = new Random(7);
+        int sent = 0;
+        while (server.sessions() == 2 && sent < 6_000) {
+            List<CompletableFuture<ThriftMessage>> batch = new ArrayList<>();
+            for (int i = 0; i < 100; i++, sent++) {
+                byte[] body = new byte[3000];
+                random.nextBytes(body);
+                batch.add(ann.callAsync("sendMessage", 1000 + sent, new ChatService.sendMessage_args("m-" + sent,
+                        Base64.getEncoder().encodeToString(body))));
+            }
+            for (CompletableFuture<ThriftMessage> send : batch) {
+                TestChatClient.success(send.get(30, TimeUnit.SECONDS));
+            }
+        }
+        assertTrue(waitFor(() -> server.sessions() == 1), "the chat server never ended bob's session (" + sent
+                + " messages sent)");
+        // Its presenter connection goes with it, and what was queued for it is freed, long before any idle timeout.
+        assertTrue(waitFor(() -> presenter.connections() == 1), "bob's connection outlived his session");
+        assertTrue(waitFor(() -> presenter.bytesQueuedForClients() == 0), "bob's queued bytes were kept");
+        TestChatClient.success(ann.call("sendMessage", new ChatService.sendMessage_args("after", "ann carries on")));
     }
 
     @Test
