@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * role ({@code OU=presenter}, {@code OU=chat-server}), ECDSA P-256, PEM, made once with the JDK's {@code keytool}
  * and reused. Production deployments use their own CA; the layout of the files is the same.
  */
-final class LocalCertificateAuthority {
+public final class LocalCertificateAuthority {
     private static final String PASSWORD = "duet-local-ca";
 
     private final Path dir;
@@ -30,7 +30,7 @@ final class LocalCertificateAuthority {
     }
 
     /** The CA and both roles' certificates in {@code dir}, created on first use. */
-    static LocalCertificateAuthority in(Path dir) throws IOException, InterruptedException {
+    public static LocalCertificateAuthority in(Path dir) throws IOException, InterruptedException {
         LocalCertificateAuthority ca = new LocalCertificateAuthority(dir);
         if (!Files.exists(ca.caCertificate()) || !Files.exists(ca.chain(MuxTls.PRESENTER))
                 || !Files.exists(ca.chain(MuxTls.CHAT_SERVER))) {
@@ -40,7 +40,7 @@ final class LocalCertificateAuthority {
     }
 
     /** The files a server of {@code role} uses. */
-    MuxTls.PemFiles files(String role) {
+    public MuxTls.PemFiles files(String role) {
         return new MuxTls.PemFiles(chain(role), key(role), caCertificate());
     }
 

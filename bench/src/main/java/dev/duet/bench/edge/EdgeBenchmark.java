@@ -4,9 +4,11 @@ import dev.duet.chat.ChatServer;
 import dev.duet.chat.ChatServerConfig;
 import dev.duet.localhbase.LocalHBase;
 import dev.duet.chat.store.StoreSettings;
+import dev.duet.launcher.LocalCertificateAuthority;
 import dev.duet.presenter.SelfSignedCertificate;
 import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.auth.TokenSigner;
+import dev.duet.protocol.tls.MuxTls;
 import dev.duet.protocol.transport.NettyTransport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.Bootstrap;
@@ -47,12 +49,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * The presenter side by side with HAProxy (TLS termination in {@code mode tcp}, forwarding to a chat server's direct
  * listener), in the same run, against the same chat server and in-process HBase. Each runs in its own process, so
  * its memory and CPU are its own. Prints JSON lines: memory per idle TLS connection, full and resumed TLS 1.3
- * handshakes per second (ECDSA P-256) with the server's CPU per handshake, and ping round trips at 1,000 connections.
- * Arguments: {@code haproxy-binary cpu-for-servers idle-connections... }.
+ * handshakes per second (ECDSA P-256) with the server's CPU per handshake, and ping round trips at 1,000 connections;
+ * then the same round trips through a second presenter whose mux connections to its own chat server use mutual TLS,
+ * beside the first's plain mux: what mux TLS costs the relay. Arguments: {@code haproxy-binary cpu-for-servers idle-connections... }.
  */
 public final class EdgeBenchmark {
     private static final int SOURCE_ADDRESSES = 8;
     private static final int SECONDS = 10;
+    private static final String PLAIN_RING = "/bench/ring";
+    private static final String MUX_TLS_RING = "/bench/ring-mux-tls";
 
     private final EventLoopGroup group = NettyTransport.best().newGroup(1, new DefaultThreadFactory("edge-load"));
     private final TokenSigner signer;
@@ -87,14 +92,17 @@ public final class EdgeBenchmark {
             CuratorFramework zookeeper = CuratorFrameworkFactory.newClient(hbase.zookeeperConnectString(),
                     new ExponentialBackoffRetry(100, 5));
             zookeeper.start();
-            ChatServerConfig config = ChatServerConfig.builder("bench-chat", keys).bindAddress("127.0.0.1")
-                    .muxPort(0).clientPort(0).ringPath("/bench/ring")
-                    .store(new StoreSettings("duet_bench", "couples", Duration.ofSeconds(30), 20)).build();
-            try (ChatServer chat = ChatServer.start(config, hbase.clientConfiguration(), zookeeper,
-                    new SimpleMeterRegistry(), Duration.ofMinutes(1))) {
+            LocalCertificateAuthority ca = LocalCertificateAuthority.in(work.resolve("mux-ca"));
+            try (ChatServer chat = startChatServer(keys, hbase, zookeeper, PLAIN_RING, null);
+                 ChatServer chatWithMuxTls = startChatServer(keys, hbase, zookeeper, MUX_TLS_RING,
+                         MuxTls.forChatServer(ca.files(MuxTls.CHAT_SERVER)))) {
                 EdgeBenchmark bench = new EdgeBenchmark(new TokenSigner(keys, Clock.systemUTC()),
                         certificate.certificate());
-                Target presenter = startPresenter(work, certificate, hbase.zookeeperConnectString(), serverCpu);
+                String zookeeperAddress = hbase.zookeeperConnectString();
+                Target presenter = startPresenter("presenter", work, certificate, zookeeperAddress, serverCpu,
+                        PLAIN_RING, null);
+                Target presenterWithMuxTls = startPresenter("presenter-mux-tls", work, certificate, zookeeperAddress,
+                        serverCpu, MUX_TLS_RING, ca.files(MuxTls.PRESENTER));
                 Target proxy = startHaproxy(haproxy, work, certificate, chat.clientPort(), serverCpu);
                 try {
                     for (int count : idleCounts) {
@@ -109,14 +117,22 @@ public final class EdgeBenchmark {
                         print(resumed ? "resumed-handshake-cpu" : "full-handshake-cpu", 0, "serverCpuMicros", p[1], h[1]);
                     }
                     double[] p = bench.roundTrips(presenter, 1000);
+                    double[] t = bench.roundTrips(presenterWithMuxTls, 1000);
                     double[] h = bench.roundTrips(proxy, 1000);
                     print("round-trips", 1000, "perSecond", p[0], h[0]);
                     print("round-trip-p50", 1000, "micros", p[1], h[1]);
                     print("round-trip-p99", 1000, "micros", p[2], h[2]);
+                    print("round-trip-cpu", 1000, "serverCpuMicros", p[3], h[3]);
+                    printMuxTlsCost("round-trips", "perSecond", p[0], t[0]);
+                    printMuxTlsCost("round-trip-p50", "micros", p[1], t[1]);
+                    printMuxTlsCost("round-trip-p99", "micros", p[2], t[2]);
+                    printMuxTlsCost("round-trip-cpu", "presenterCpuMicros", p[3], t[3]);
                 } finally {
-                    presenter.process().destroy();
-                    proxy.process().destroy();
+                    for (Target target : List.of(presenter, presenterWithMuxTls, proxy)) {
+                        target.process().destroy();
+                    }
                     presenter.process().waitFor(30, TimeUnit.SECONDS);
+                    presenterWithMuxTls.process().waitFor(30, TimeUnit.SECONDS);
                     bench.group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
                 }
             } finally {
@@ -132,10 +148,27 @@ public final class EdgeBenchmark {
                 presenter, haproxy >= 0 ? String.format(Locale.ROOT, "%.1f", haproxy) : "null", ratio);
     }
 
-    // ---- the two edges ----
+    /** The presenter relaying over plain mux connections beside the same with mutual TLS on them. */
+    private static void printMuxTlsCost(String metric, String unit, double plain, double muxTls) {
+        System.out.printf(Locale.ROOT, "{\"benchmark\":\"edge\",\"metric\":\"mux-tls-%s\",\"connections\":1000,"
+                + "\"unit\":\"%s\",\"plainMux\":%.1f,\"muxTls\":%.1f,\"muxTlsOverPlain\":%.3f}%n", metric, unit,
+                plain, muxTls, muxTls / plain);
+    }
 
-    private static Target startPresenter(Path work, SelfSignedCertificate certificate, String zookeeper, String cpu)
-            throws Exception {
+    // ---- the edges and the chat servers behind them ----
+
+    /** A chat server on its own ring, so each presenter reaches only its own: mux in plain TCP, or with mutual TLS. */
+    private static ChatServer startChatServer(TokenKeys keys, LocalHBase hbase, CuratorFramework zookeeper,
+                                              String ring, MuxTls muxTls) throws Exception {
+        ChatServerConfig config = ChatServerConfig.builder("bench-chat" + ring.replace('/', '-'), keys)
+                .bindAddress("127.0.0.1").muxPort(0).clientPort(0).ringPath(ring).muxTls(muxTls)
+                .store(new StoreSettings("duet_bench", "couples", Duration.ofSeconds(30), 20)).build();
+        return ChatServer.start(config, hbase.clientConfiguration(), zookeeper, new SimpleMeterRegistry(),
+                Duration.ofMinutes(1));
+    }
+
+    private static Target startPresenter(String name, Path work, SelfSignedCertificate certificate, String zookeeper,
+                                         String cpu, String ring, MuxTls.PemFiles muxTls) throws Exception {
         int port = freePort();
         List<String> command = new ArrayList<>(List.of("taskset", "-c", cpu,
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms256m", "-Xmx1g",
@@ -143,17 +176,21 @@ public final class EdgeBenchmark {
                 "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-exports",
                 "java.base/jdk.internal.misc=ALL-UNNAMED", "-Dio.netty.leakDetection.level=disabled",
                 "-cp", System.getProperty("java.class.path"), "dev.duet.presenter.PresenterMain",
-                "--id", "bench-presenter", "--bind", "127.0.0.1", "--port", Integer.toString(port),
+                "--id", "bench-" + name, "--bind", "127.0.0.1", "--port", Integer.toString(port),
                 "--cert", certificate.certificate().toString(), "--key", certificate.privateKey().toString(),
                 "--token-keys", work.resolve("token-keys.properties").toString(), "--zookeeper", zookeeper,
-                "--ring-path", "/bench/ring", "--ticket-keys-path", "/bench/ticket-keys",
-                "--handshakes-per-second", "1000000", "--max-connections", "19000",
+                "--ring-path", ring, "--ticket-keys-path", ring + "-ticket-keys",
+                "--admin-port", "0", "--handshakes-per-second", "1000000", "--max-connections", "19000",
                 "--max-connections-per-address", "19000"));
+        if (muxTls != null) {
+            command.addAll(List.of("--mux-tls-cert", muxTls.certificateChain().toString(), "--mux-tls-key",
+                    muxTls.privateKey().toString(), "--mux-tls-ca", muxTls.trustedCa().toString()));
+        }
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(work.resolve("presenter.log").toFile()).start();
+                .redirectOutput(work.resolve(name + ".log").toFile()).start();
         awaitPort(port, process);
         Thread.sleep(2_000);
-        return new Target("presenter", port, process);
+        return new Target(name, port, process);
     }
 
     private static Target startHaproxy(String binary, Path work, SelfSignedCertificate certificate, int backendPort,
@@ -326,7 +363,7 @@ public final class EdgeBenchmark {
         return handshaken;
     }
 
-    /** Returns {round trips per second, p50 micros, p99 micros}. */
+    /** Returns {round trips per second, p50 micros, p99 micros, the edge's CPU microseconds per round trip}. */
     private double[] roundTrips(Target target, int count) throws Exception {
         Recorder recorder = new Recorder(3);
         List<EdgeClient> clients = new ArrayList<>();
@@ -337,14 +374,17 @@ public final class EdgeBenchmark {
         Thread.sleep(2_000);
         recorder.reset();
         long before = clients.stream().mapToLong(EdgeClient::completed).sum();
+        long cpuBefore = ProcessStats.cpuMillis(target.pid());
         long started = System.nanoTime();
         Thread.sleep(TimeUnit.SECONDS.toMillis(SECONDS));
         long completed = clients.stream().mapToLong(EdgeClient::completed).sum() - before;
+        long cpu = ProcessStats.cpuMillis(target.pid()) - cpuBefore;
         double seconds = (System.nanoTime() - started) / 1e9;
         Histogram latency = recorder.getIntervalHistogram();
         clients.forEach(EdgeClient::stopPinging);
         closeAll(channels);
-        return new double[]{completed / seconds, latency.getValueAtPercentile(50), latency.getValueAtPercentile(99)};
+        return new double[]{completed / seconds, latency.getValueAtPercentile(50), latency.getValueAtPercentile(99),
+                completed == 0 ? 0 : cpu * 1000.0 / completed};
     }
 
     private static void closeAll(List<Channel> channels) throws InterruptedException {
