@@ -38,10 +38,10 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -77,6 +77,7 @@ public final class DuetClient implements AutoCloseable {
     private final AtomicInteger seqIds = new AtomicInteger();
     private final Map<Integer, CompletableFuture<ThriftMessage>> calls = new ConcurrentHashMap<>();
     private final Map<String, PendingSend> sends = new ConcurrentHashMap<>();
+    private final MessageIds messageIds = new MessageIds(Clock.systemUTC());
     private volatile Channel channel;
     private volatile CompletableFuture<AuthResponse> session = new CompletableFuture<>();
     private volatile long contiguousSeq;
@@ -252,14 +253,18 @@ public final class DuetClient implements AutoCloseable {
 
     // ---- calls ----
 
-    /** Sends a message; completes once it is durable on the server, however many reconnects that takes. */
+    /**
+     * Sends a message under a new time-ordered id ({@link MessageIds}); completes once it is durable on the server,
+     * however many reconnects that takes.
+     */
     public CompletableFuture<SendResult> send(String body) {
-        return send(UUID.randomUUID().toString(), body);
+        return send(messageIds.next(), body);
     }
 
     /**
      * Sends a message under the app's own idempotency key: ids are unique per sender (all of one person's devices);
-     * the same id with another body is refused ({@code BAD_REQUEST}).
+     * the same id with another body is refused ({@code BAD_REQUEST}). Ids that increase byte-wise per sender are
+     * stored faster (no read of the couple first).
      */
     public CompletableFuture<SendResult> send(String clientMsgId, String body) {
         PendingSend send = new PendingSend(clientMsgId, body, new CompletableFuture<>());

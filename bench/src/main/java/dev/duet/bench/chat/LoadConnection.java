@@ -14,6 +14,7 @@ import org.HdrHistogram.Recorder;
 import org.apache.thrift.protocol.TMessageType;
 
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -89,7 +90,8 @@ final class LoadConnection extends SimpleChannelInboundHandler<ThriftMessage> {
     private void send(Channel channel, long intended) {
         intendedAt.put(++seqId, intended);
         channel.writeAndFlush(ThriftMessage.call("sendMessage", seqId,
-                new ChatService.sendMessage_args(channel.id().asShortText() + "-" + seqId, body)));
+                new ChatService.sendMessage_args(channel.id().asShortText() + String.format(Locale.ROOT, "-%012d", seqId),
+                        body)));
     }
 
     @Override

@@ -13,6 +13,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import org.apache.thrift.protocol.TMessageType;
 
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -80,9 +81,14 @@ final class CheckedSender extends SimpleChannelInboundHandler<ThriftMessage> {
         return stopped;
     }
 
+    /** Fixed width, so ids increase byte-wise as the SDK's do. */
+    private static String id(long n) {
+        return String.format(Locale.ROOT, "m%012d", n);
+    }
+
     private void send(Channel channel) {
         channel.writeAndFlush(ThriftMessage.call("sendMessage", ++seqId,
-                new ChatService.sendMessage_args("m" + next, "message " + next)));
+                new ChatService.sendMessage_args(id(next), "message " + next)));
     }
 
     @Override
@@ -105,7 +111,7 @@ final class CheckedSender extends SimpleChannelInboundHandler<ThriftMessage> {
             return;
         }
         long now = System.nanoTime();
-        acked.put("m" + next, result.getSuccess().getSeq());
+        acked.put(id(next), result.getSuccess().getSeq());
         next++;
         if (now - lastAckNanos > longestGapNanos) {
             longestGapNanos = now - lastAckNanos;

@@ -14,15 +14,23 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One attempt at a batch append, decided from the row as read: which requests are duplicates (the sender's client
- * message id is stored already, or came earlier in the batch), which reuse an id for another body (conflicts), which
- * get the next sequence numbers, and the one row mutation that stores the new ones and moves the fence's
- * {@code lastSeq}. {@code mutations} is null when nothing is new.
+ * One attempt at a batch append, decided from the row as read (or as this owner {@linkplain KnownRow knows} it):
+ * which requests are duplicates (the sender's client message id is stored already, or came earlier in the batch),
+ * which reuse an id for another body (conflicts), which get the next sequence numbers, and the one row mutation that
+ * stores the new ones, moves the fence's {@code lastSeq} and the senders' {@link LatestClientIds}. {@code mutations}
+ * is null when nothing is new. {@code after} is the row once the mutation is applied, null for a row whose latest ids
+ * were never kept.
  */
-record AppendPlan(RowMutations mutations, List<AppendResult> results) {
+record AppendPlan(RowMutations mutations, List<AppendResult> results, KnownRow after) {
 
-    static AppendPlan of(byte[] row, Fence fence, Result current, List<AppendRequest> requests, long now) {
+    /**
+     * {@code current} holds the stored idempotency keys of the requests (none, when {@code latest} proves them new);
+     * {@code latest} is null for a row that has messages but no latest ids.
+     */
+    static AppendPlan of(byte[] row, Fence fence, LatestClientIds latest, Result current,
+                         List<AppendRequest> requests, long now) {
         long lastSeq = fence.lastSeq();
+        LatestClientIds ids = latest;
         Map<String, AppendResult> earlierInBatch = new HashMap<>();
         List<AppendResult> results = new ArrayList<>(requests.size());
         Put put = null;
@@ -49,6 +57,7 @@ record AppendPlan(RowMutations mutations, List<AppendResult> results) {
                     }
                     put.addColumn(CoupleRow.MESSAGES, CoupleRow.seq(seq), HBaseChatStore.encode(message));
                     put.addColumn(CoupleRow.IDEMPOTENCY, key, CoupleRow.idempotencyValue(seq, now, request.body()));
+                    ids = ids == null ? null : ids.with(request.senderId(), request.clientMsgId());
                     result = AppendResult.stored(message);
                 }
                 if (!result.conflict()) {
@@ -58,17 +67,22 @@ record AppendPlan(RowMutations mutations, List<AppendResult> results) {
             results.add(result);
         }
         if (put == null) {
-            return new AppendPlan(null, results);
+            return new AppendPlan(null, results, latest == null ? null : new KnownRow(fence, fence.toBytes(), latest));
         }
-        put.addColumn(CoupleRow.STATE, CoupleRow.FENCE, fence.withLastSeq(lastSeq).toBytes());
+        Fence written = fence.withLastSeq(lastSeq);
+        byte[] writtenBytes = written.toBytes();
+        put.addColumn(CoupleRow.STATE, CoupleRow.FENCE, writtenBytes);
         put.addColumn(CoupleRow.STATE, CoupleRow.LAST_SEQ, CoupleRow.seq(lastSeq));
+        if (ids != null) {
+            put.addColumn(CoupleRow.STATE, CoupleRow.LATEST_IDS, ids.toBytes());
+        }
         RowMutations mutations = new RowMutations(row);
         try {
             mutations.add(put);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new AppendPlan(mutations, results);
+        return new AppendPlan(mutations, results, ids == null ? null : new KnownRow(written, writtenBytes, ids));
     }
 
     private static boolean sameBody(Message earlier, AppendRequest request) {

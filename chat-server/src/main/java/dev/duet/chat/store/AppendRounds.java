@@ -1,5 +1,6 @@
 package dev.duet.chat.store;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.hadoop.hbase.client.AsyncTable;
@@ -19,12 +20,22 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * Runs appends for many couples in rounds: one round is one multi-{@code Get} of every pending couple's fence and
- * idempotency keys, then one multi-{@code checkAndMutate} of their fenced row mutations — two HBase requests per
- * region server for the whole round instead of two per message. Appends arriving during a round wait for the next
- * one, so the busier the server, the larger the rounds. A round takes at most one append per couple, in arrival
- * order. A couple whose check failed (its row changed since the read) joins the next round, up to its attempt
- * limit; the next read tells whether the couple was claimed by another owner ({@link OwnershipLostException}).
+ * Runs appends for many couples in rounds: one round is one multi-{@code Get} of the fence and idempotency keys of
+ * every pending couple that needs reading, then one multi-{@code checkAndMutate} of their fenced row mutations — at
+ * most two HBase requests per region server for the whole round instead of two per message. Appends arriving during
+ * a round wait for the next one, so the busier the server, the larger the rounds. A round takes at most one append
+ * per couple, in arrival order. A couple whose check failed (its row changed since the read) joins the next round, up
+ * to its attempt limit; the next read tells whether the couple was claimed by another owner
+ * ({@link OwnershipLostException}).
+ *
+ * <h3>Appends without a read</h3>
+ * After its own write the owner {@linkplain KnownRow knows} the row: the fence it wrote and each sender's latest
+ * client message id. An append whose ids are all above those is planned from that alone and written with the check
+ * "the fence is still what I wrote", so a round of such appends is one request. The check is the same one a read
+ * would have been followed by: if another owner claimed the couple, or anything else changed the fence, it fails, the
+ * couple is forgotten and read again in the next round. A stale owner therefore acknowledges nothing on this path
+ * either, and no id is stored twice: every stored key of a sender is at most its latest id, and an unchanged fence
+ * (same lastSeq) means no key was stored since this owner's write.
  *
  * <h3>Completion</h3>
  * Every append's future completes, whatever throws: each step settles its round in a {@code finally}, failing any
@@ -37,6 +48,8 @@ final class AppendRounds {
     private final int maxAttempts;
     private final int maxRoundSize;
     private final DistributionSummary roundSize;
+    private final Counter readsSkipped;
+    private final KnownRows knownRows;
     private final List<Append> waiting = new ArrayList<>();
     private List<Append> inRound;
 
@@ -57,12 +70,17 @@ final class AppendRounds {
         }
     }
 
-    AppendRounds(AsyncTable<?> table, int maxAttempts, int maxRoundSize, MeterRegistry registry) {
+    AppendRounds(AsyncTable<?> table, int maxAttempts, int maxRoundSize, int knownRowCapacity,
+                 MeterRegistry registry) {
         this.table = table;
+        this.knownRows = new KnownRows(knownRowCapacity);
         this.maxAttempts = maxAttempts;
         this.maxRoundSize = maxRoundSize;
         this.roundSize = DistributionSummary.builder("duet.chat.append.round.size")
                 .description("couples in one HBase append round").register(registry);
+        this.readsSkipped = Counter.builder("duet.chat.append.reads.skipped")
+                .description("appends written without reading their row first").register(registry);
+        registry.gauge("duet.chat.append.known.rows", knownRows, KnownRows::size);
         registry.gauge("duet.chat.append.rounds.in_flight", this, rounds -> rounds.roundsInFlight());
         registry.gauge("duet.chat.append.queue", this, rounds -> rounds.queued());
         registry.gauge("duet.chat.append.oldest.wait", this, rounds -> rounds.oldestWaitSeconds());
@@ -101,67 +119,79 @@ final class AppendRounds {
 
     private void run(List<Append> round) {
         roundSize.record(round.size());
-        boolean reading = false;
+        boolean started = false;
         try {
-            List<Get> gets = new ArrayList<>(round.size());
+            long now = System.currentTimeMillis();
+            List<Planned> planned = new ArrayList<>(round.size());
+            List<Append> reading = new ArrayList<>();
+            List<Get> gets = new ArrayList<>();
             for (Append append : round) {
-                Get get = new Get(append.row).addColumn(CoupleRow.STATE, CoupleRow.FENCE);
+                KnownRow known = knownRows.get(append.coupleId);
+                if (known != null && known.decides(append.claim, append.requests)) {
+                    planned.add(new Planned(append, known.fenceBytes(), AppendPlan.of(append.row, known.fence(),
+                            known.latest(), Result.EMPTY_RESULT, append.requests, now)));
+                    continue;
+                }
+                Get get = new Get(append.row).addColumn(CoupleRow.STATE, CoupleRow.FENCE)
+                        .addColumn(CoupleRow.STATE, CoupleRow.LATEST_IDS);
                 for (AppendRequest request : append.requests) {
                     get.addColumn(CoupleRow.IDEMPOTENCY,
                             CoupleRow.idempotencyKey(request.senderId(), request.clientMsgId()));
                 }
+                reading.add(append);
                 gets.add(get);
             }
-            List<CompletableFuture<Result>> reads = table.get(gets);
-            CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
-                    .whenComplete((ignored, failure) -> afterReads(round, reads));
-            reading = true;
+            readsSkipped.increment(planned.size());
+            if (gets.isEmpty()) {
+                write(round, planned);
+            } else {
+                List<CompletableFuture<Result>> reads = table.get(gets);
+                CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+                        .whenComplete((ignored, failure) -> afterReads(round, planned, reading, reads, now));
+            }
+            started = true;
         } catch (RuntimeException e) {
             log.warn("an append round failed to start", e);
         } finally {
-            if (!reading) {
+            if (!started) {
                 settle(round, List.of());
             }
         }
     }
 
-    private void afterReads(List<Append> round, List<CompletableFuture<Result>> reads) {
-        List<Append> writing = new ArrayList<>();
-        List<AppendPlan> plans = new ArrayList<>();
-        List<CheckAndMutate> guarded = new ArrayList<>();
+    /** An append decided, and the fence bytes its write is guarded by. */
+    private record Planned(Append append, byte[] fenceBytes, AppendPlan plan) {
+    }
+
+    private void afterReads(List<Append> round, List<Planned> planned, List<Append> reading,
+                            List<CompletableFuture<Result>> reads, long now) {
         boolean written = false;
         try {
-            long now = System.currentTimeMillis();
-            for (int i = 0; i < round.size(); i++) {
-                Append append = round.get(i);
+            for (int i = 0; i < reading.size(); i++) {
+                Append append = reading.get(i);
                 try {
                     Result current = reads.get(i).join();
                     byte[] fenceBytes = current.getValue(CoupleRow.STATE, CoupleRow.FENCE);
                     Fence fence = fenceBytes == null ? null : Fence.fromBytes(fenceBytes);
                     if (fence == null || !fence.claim().equals(append.claim)) {
+                        knownRows.forget(append.coupleId);
                         append.result.completeExceptionally(new OwnershipLostException(append.coupleId,
                                 fence == null ? null : fence.claim()));
                         continue;
                     }
-                    AppendPlan plan = AppendPlan.of(append.row, fence, current, append.requests, now);
+                    AppendPlan plan = AppendPlan.of(append.row, fence, latestIds(current, fence), current,
+                            append.requests, now);
                     if (plan.mutations() == null) {
+                        remember(append, plan);
                         append.result.complete(plan.results());
                         continue;
                     }
-                    guarded.add(CheckAndMutate.newBuilder(append.row)
-                            .ifEquals(CoupleRow.STATE, CoupleRow.FENCE, fenceBytes).build(plan.mutations()));
-                    writing.add(append);
-                    plans.add(plan);
+                    planned.add(new Planned(append, fenceBytes, plan));
                 } catch (RuntimeException e) {
                     append.result.completeExceptionally(unwrap(e));
                 }
             }
-            if (guarded.isEmpty()) {
-                return;
-            }
-            List<CompletableFuture<CheckAndMutateResult>> writes = table.checkAndMutate(guarded);
-            CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
-                    .whenComplete((ignored, failure) -> afterWrites(round, writing, plans, writes));
+            write(round, planned);
             written = true;
         } catch (RuntimeException e) {
             log.warn("an append round failed after its reads", e);
@@ -172,27 +202,75 @@ final class AppendRounds {
         }
     }
 
-    private void afterWrites(List<Append> round, List<Append> writing, List<AppendPlan> plans,
+    /**
+     * The row's latest client ids; none for a row without messages (it has no keys either); null for a row with
+     * messages from before the ids were kept, whose keys only a read can check.
+     */
+    private static LatestClientIds latestIds(Result current, Fence fence) {
+        byte[] stored = current.getValue(CoupleRow.STATE, CoupleRow.LATEST_IDS);
+        if (stored != null) {
+            return LatestClientIds.fromBytes(stored);
+        }
+        return fence.lastSeq() == 0 ? LatestClientIds.NONE : null;
+    }
+
+    /** Writes the planned appends that store something, each guarded by its fence; settles the round after. */
+    private void write(List<Append> round, List<Planned> planned) {
+        List<Planned> writing = new ArrayList<>(planned.size());
+        List<CheckAndMutate> guarded = new ArrayList<>(planned.size());
+        for (Planned p : planned) {
+            if (p.plan().mutations() == null) {
+                p.append().result.complete(p.plan().results());
+                continue;
+            }
+            guarded.add(CheckAndMutate.newBuilder(p.append().row)
+                    .ifEquals(CoupleRow.STATE, CoupleRow.FENCE, p.fenceBytes()).build(p.plan().mutations()));
+            writing.add(p);
+        }
+        if (guarded.isEmpty()) {
+            settle(round, List.of());
+            return;
+        }
+        List<CompletableFuture<CheckAndMutateResult>> writes = table.checkAndMutate(guarded);
+        CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
+                .whenComplete((ignored, failure) -> afterWrites(round, writing, writes));
+    }
+
+    private void afterWrites(List<Append> round, List<Planned> writing,
                              List<CompletableFuture<CheckAndMutateResult>> writes) {
         List<Append> retry = new ArrayList<>();
         try {
             for (int i = 0; i < writing.size(); i++) {
-                Append append = writing.get(i);
+                Append append = writing.get(i).append();
                 try {
                     if (writes.get(i).join().isSuccess()) {
-                        append.result.complete(plans.get(i).results());
-                    } else if (++append.attempts >= maxAttempts) {
+                        remember(append, writing.get(i).plan());
+                        append.result.complete(writing.get(i).plan().results());
+                        continue;
+                    }
+                    // The fence is not what this owner wrote last: read the row again (another owner may hold it).
+                    knownRows.forget(append.coupleId);
+                    if (++append.attempts >= maxAttempts) {
                         append.result.completeExceptionally(new ConcurrentAppendException("couple "
                                 + append.coupleId + " changed under " + append.attempts + " append attempts"));
                     } else {
                         retry.add(append);
                     }
                 } catch (RuntimeException e) {
+                    knownRows.forget(append.coupleId);
                     append.result.completeExceptionally(unwrap(e));
                 }
             }
         } finally {
             settle(round, retry);
+        }
+    }
+
+    private void remember(Append append, AppendPlan plan) {
+        if (plan.after() == null) {
+            knownRows.forget(append.coupleId);
+        } else {
+            knownRows.remember(append.coupleId, plan.after());
         }
     }
 

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
  * family i   qualifier senderId 0x00 clientMsgId (UTF-8) value: seq:8 timestamp:8 bodyHash:8
  * family s   qualifier "fence"                          value: see {@link Fence}
  *            qualifier "last_seq"                       value: seq:8 (the fence's lastSeq, for plain readers)
+ *            qualifier "latest_ids"                     value: see {@link LatestClientIds}
  *            qualifier "read:" userId                   value: seq:8
  * </pre>
  */
@@ -23,6 +24,7 @@ final class CoupleRow {
     static final byte[] STATE = Bytes.toBytes("s");
     static final byte[] LAST_SEQ = Bytes.toBytes("last_seq");
     static final byte[] FENCE = Bytes.toBytes("fence");
+    static final byte[] LATEST_IDS = Bytes.toBytes("latest_ids");
     private static final LongHashFunction HASH = LongHashFunction.murmur_3();
 
     private CoupleRow() {

@@ -59,6 +59,8 @@ public final class HBaseChatStore implements Closeable {
     static final String PROBE_COUPLE = "\u0000probe";
     /** Most couples in one append round: bounds one multi-request's size. */
     private static final int MAX_ROUND = 1000;
+    /** Couples whose row an owner remembers after writing it ({@link KnownRow}, about 200 bytes each). */
+    private static final int KNOWN_ROWS = 100_000;
 
     private final AsyncConnection connection;
     private final AsyncTable<?> table;
@@ -72,7 +74,7 @@ public final class HBaseChatStore implements Closeable {
                 .setOperationTimeout(settings.operationTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .build();
         this.attempts = settings.appendAttempts();
-        this.rounds = new AppendRounds(table, settings.appendAttempts(), MAX_ROUND, registry);
+        this.rounds = new AppendRounds(table, settings.appendAttempts(), MAX_ROUND, KNOWN_ROWS, registry);
     }
 
     public static TableName tableName(StoreSettings settings) {

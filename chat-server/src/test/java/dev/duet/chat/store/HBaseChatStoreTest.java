@@ -5,7 +5,10 @@ import dev.duet.thrift.chat.Message;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.AsyncConnection;
+import org.apache.hadoop.hbase.client.AsyncTable;
 import org.apache.hadoop.hbase.client.ConnectionFactory;
+import org.apache.hadoop.hbase.client.Delete;
+import org.apache.hadoop.hbase.client.Get;
 import org.apache.hadoop.hbase.client.Put;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,14 +35,16 @@ class HBaseChatStoreTest {
     private static final StoreSettings SETTINGS = new StoreSettings("duet_test", "store_test", Duration.ofSeconds(30),
             50);
     private static final OwnerClaim A = new OwnerClaim(7, 100, 0, "chat-a");
+    private static final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private static final SimpleMeterRegistry rivalRegistry = new SimpleMeterRegistry();
     private static HBaseChatStore store;
     private static HBaseChatStore rival;
 
     @BeforeAll
     static void openStores() throws Exception {
-        store = HBaseChatStore.open(SharedHBase.get().clientConfiguration(), SETTINGS, new SimpleMeterRegistry())
+        store = HBaseChatStore.open(SharedHBase.get().clientConfiguration(), SETTINGS, registry)
                 .get(2, TimeUnit.MINUTES);
-        rival = HBaseChatStore.open(SharedHBase.get().clientConfiguration(), SETTINGS, new SimpleMeterRegistry())
+        rival = HBaseChatStore.open(SharedHBase.get().clientConfiguration(), SETTINGS, rivalRegistry)
                 .get(2, TimeUnit.MINUTES);
     }
 
@@ -70,6 +75,25 @@ class HBaseChatStoreTest {
 
     private static List<AppendResult> append(String couple, AppendRequest... requests) throws Exception {
         return await(store.append(couple, A, List.of(requests)));
+    }
+
+    private static double readsSkipped() {
+        return readsSkipped(registry);
+    }
+
+    private static double readsSkipped(SimpleMeterRegistry of) {
+        return of.counter("duet.chat.append.reads.skipped").count();
+    }
+
+    private static <T> T withRawTable(RawTableUse<T> use) throws Exception {
+        try (AsyncConnection raw = ConnectionFactory.createAsyncConnection(SharedHBase.get().clientConfiguration())
+                .get(1, TimeUnit.MINUTES)) {
+            return use.apply(raw.getTable(TableName.valueOf(SETTINGS.namespace(), SETTINGS.table())));
+        }
+    }
+
+    private interface RawTableUse<T> {
+        T apply(AsyncTable<?> table) throws Exception;
     }
 
     @Test
@@ -227,13 +251,67 @@ class HBaseChatStoreTest {
     }
 
     @Test
+    void increasingIdsAreWrittenWithoutAReadAndRetriesAreStillCaught() throws Exception {
+        String couple = claimedCouple();
+        double before = readsSkipped();
+        assertEquals(1, append(couple, new AppendRequest("ann", "a-001", "first")).get(0).message().getSeq());
+        assertEquals(before, readsSkipped(), "the first append reads the row");
+        assertEquals(2, append(couple, new AppendRequest("ann", "a-002", "second")).get(0).message().getSeq());
+        assertEquals(3, append(couple, new AppendRequest("bob", "b-001", "a new sender"),
+                new AppendRequest("ann", "a-003", "third")).get(0).message().getSeq());
+        assertEquals(before + 2, readsSkipped(), "ids above the latest ones need no read");
+
+        AppendResult retry = append(couple, new AppendRequest("ann", "a-002", "second")).get(0);
+        assertTrue(retry.duplicate(), "an id at or below the latest one is checked against the row");
+        assertEquals(2, retry.message().getSeq());
+        assertTrue(append(couple, new AppendRequest("bob", "b-001", "another body")).get(0).conflict());
+        assertEquals(before + 2, readsSkipped());
+        assertEquals(5, append(couple, new AppendRequest("ann", "a-004", "fourth")).get(0).message().getSeq());
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L),
+                await(store.range(couple, 1, 100)).stream().map(Message::getSeq).toList());
+    }
+
+    @Test
+    void anOwnerThatKnowsItsRowAcknowledgesNothingOnceTheCoupleIsClaimedAway() throws Exception {
+        String couple = claimedCouple();
+        append(couple, new AppendRequest("ann", "a-001", "known"));
+        append(couple, new AppendRequest("ann", "a-002", "known, written without a read"));
+        OwnerClaim newer = new OwnerClaim(A.incarnation(), A.ringEpoch() + 1, 0, "chat-b");
+        await(rival.claim(couple, newer, false));
+        await(rival.append(couple, newer, List.of(new AppendRequest("bob", "b-001", "the new owner's"))));
+
+        assertInstanceOf(OwnershipLostException.class,
+                failureOf(store.append(couple, A, List.of(new AppendRequest("ann", "a-003", "stale")))));
+        assertEquals(List.of("known", "known, written without a read", "the new owner's"),
+                await(store.range(couple, 1, 100)).stream().map(Message::getBody).toList());
+    }
+
+    @Test
+    void aRowWithMessagesButNoLatestIdsIsAlwaysReadFirst() throws Exception {
+        String couple = claimedCouple();
+        append(couple, new AppendRequest("ann", "a-1", "stored before latest ids were kept"));
+        withRawTable(table -> await(table.delete(new Delete(CoupleRow.key(couple))
+                .addColumns(CoupleRow.STATE, CoupleRow.LATEST_IDS))));
+        // Another store instance: an owner restarted, knowing nothing of the row.
+        double before = readsSkipped(rivalRegistry);
+        AppendResult retry = await(rival.append(couple, A, List.of(new AppendRequest("ann", "a-1",
+                "stored before latest ids were kept")))).get(0);
+        assertTrue(retry.duplicate());
+        assertEquals(2, await(rival.append(couple, A, List.of(new AppendRequest("ann", "a-2", "next"))))
+                .get(0).message().getSeq());
+        assertTrue(await(rival.append(couple, A, List.of(new AppendRequest("ann", "a-1", "reused")))).get(0)
+                .conflict(), "the old key is still found: the row was read");
+        assertEquals(before, readsSkipped(rivalRegistry));
+        assertNull(withRawTable(table -> await(table.get(new Get(CoupleRow.key(couple))
+                .addColumn(CoupleRow.STATE, CoupleRow.LATEST_IDS))).getValue(CoupleRow.STATE, CoupleRow.LATEST_IDS)),
+                "latest ids are not made up for a row whose older keys they would not cover");
+    }
+
+    @Test
     void anUnreadableRowFailsItsOwnAppendAndTheNextAppendsStillRun() throws Exception {
         String broken = couple();
-        try (AsyncConnection raw = ConnectionFactory.createAsyncConnection(SharedHBase.get().clientConfiguration())
-                .get(1, TimeUnit.MINUTES)) {
-            await(raw.getTable(TableName.valueOf(SETTINGS.namespace(), SETTINGS.table())).put(
-                    new Put(CoupleRow.key(broken)).addColumn(CoupleRow.STATE, CoupleRow.FENCE, new byte[]{1, 2, 3})));
-        }
+        withRawTable(table -> await(table.put(
+                new Put(CoupleRow.key(broken)).addColumn(CoupleRow.STATE, CoupleRow.FENCE, new byte[]{1, 2, 3}))));
         Throwable failure = failureOf(store.append(broken, A, List.of(new AppendRequest("ann", "a-1", "hi"))));
         assertInstanceOf(IllegalStateException.class, failure);
         String healthy = claimedCouple();
