@@ -3,11 +3,8 @@ package dev.duet.chat.store;
 import dev.duet.thrift.chat.Message;
 import org.apache.hadoop.hbase.client.Put;
 import org.apache.hadoop.hbase.client.Result;
-import org.apache.hadoop.hbase.client.RowMutations;
 import org.apache.hadoop.hbase.util.Bytes;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -16,12 +13,12 @@ import java.util.Map;
 /**
  * One attempt at a batch append, decided from the row as read (or as this owner {@linkplain KnownRow knows} it):
  * which requests are duplicates (the sender's client message id is stored already, or came earlier in the batch),
- * which reuse an id for another body (conflicts), which get the next sequence numbers, and the one row mutation that
- * stores the new ones, moves the fence's {@code lastSeq} and the senders' {@link LatestClientIds}. {@code mutations}
- * is null when nothing is new. {@code after} is the row once the mutation is applied, null for a row whose latest ids
+ * which reuse an id for another body (conflicts), which get the next sequence numbers, and the one {@code put} that stores
+ * the new ones, moves the fence's {@code lastSeq} and the senders' {@link LatestClientIds}. {@code put} is null when
+ * nothing is new. {@code after} is the row once the mutation is applied, null for a row whose latest ids
  * were never kept.
  */
-record AppendPlan(RowMutations mutations, List<AppendResult> results, KnownRow after) {
+record AppendPlan(Put put, List<AppendResult> results, KnownRow after) {
 
     /**
      * {@code current} holds the stored idempotency keys of the requests (none, when {@code latest} proves them new);
@@ -76,13 +73,7 @@ record AppendPlan(RowMutations mutations, List<AppendResult> results, KnownRow a
         if (ids != null) {
             put.addColumn(CoupleRow.STATE, CoupleRow.LATEST_IDS, ids.toBytes());
         }
-        RowMutations mutations = new RowMutations(row);
-        try {
-            mutations.add(put);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return new AppendPlan(mutations, results, ids == null ? null : new KnownRow(written, writtenBytes, ids));
+        return new AppendPlan(put, results, ids == null ? null : new KnownRow(written, writtenBytes, ids));
     }
 
     private static boolean sameBody(Message earlier, AppendRequest request) {

@@ -4,8 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.hadoop.hbase.client.AsyncTable;
-import org.apache.hadoop.hbase.client.CheckAndMutate;
-import org.apache.hadoop.hbase.client.CheckAndMutateResult;
 import org.apache.hadoop.hbase.client.Get;
 import org.apache.hadoop.hbase.client.Result;
 import org.slf4j.Logger;
@@ -21,8 +19,8 @@ import java.util.concurrent.CompletionException;
 
 /**
  * Runs appends for many couples in rounds: one round is one multi-{@code Get} of the fence and idempotency keys of
- * every pending couple that needs reading, then one multi-{@code checkAndMutate} of their fenced row mutations — at
- * most two HBase requests per region server for the whole round instead of two per message. Appends arriving during
+ * every pending couple that needs reading, then the {@linkplain FencedWrites fenced writes} of their rows (one atomic
+ * call per region) — at most two HBase requests per region for the whole round instead of two per message. Appends arriving during
  * a round wait for the next one, so the busier the server, the larger the rounds. A round takes at most one append
  * per couple, in arrival order. A couple whose check failed (its row changed since the read) joins the next round, up
  * to its attempt limit; the next read tells whether the couple was claimed by another owner
@@ -45,6 +43,7 @@ final class AppendRounds {
     private static final Logger log = LoggerFactory.getLogger(AppendRounds.class);
 
     private final AsyncTable<?> table;
+    private final FencedWrites fencedWrites;
     private final int maxAttempts;
     private final int maxRoundSize;
     private final DistributionSummary roundSize;
@@ -70,9 +69,10 @@ final class AppendRounds {
         }
     }
 
-    AppendRounds(AsyncTable<?> table, int maxAttempts, int maxRoundSize, int knownRowCapacity,
-                 MeterRegistry registry) {
+    AppendRounds(AsyncTable<?> table, FencedWrites fencedWrites, int maxAttempts, int maxRoundSize,
+                 int knownRowCapacity, MeterRegistry registry) {
         this.table = table;
+        this.fencedWrites = fencedWrites;
         this.knownRows = new KnownRows(knownRowCapacity);
         this.maxAttempts = maxAttempts;
         this.maxRoundSize = maxRoundSize;
@@ -181,7 +181,7 @@ final class AppendRounds {
                     }
                     AppendPlan plan = AppendPlan.of(append.row, fence, latestIds(current, fence), current,
                             append.requests, now);
-                    if (plan.mutations() == null) {
+                    if (plan.put() == null) {
                         remember(append, plan);
                         append.result.complete(plan.results());
                         continue;
@@ -217,33 +217,31 @@ final class AppendRounds {
     /** Writes the planned appends that store something, each guarded by its fence; settles the round after. */
     private void write(List<Append> round, List<Planned> planned) {
         List<Planned> writing = new ArrayList<>(planned.size());
-        List<CheckAndMutate> guarded = new ArrayList<>(planned.size());
+        List<FencedWrites.Guarded> guarded = new ArrayList<>(planned.size());
         for (Planned p : planned) {
-            if (p.plan().mutations() == null) {
+            if (p.plan().put() == null) {
                 p.append().result.complete(p.plan().results());
                 continue;
             }
-            guarded.add(CheckAndMutate.newBuilder(p.append().row)
-                    .ifEquals(CoupleRow.STATE, CoupleRow.FENCE, p.fenceBytes()).build(p.plan().mutations()));
+            guarded.add(new FencedWrites.Guarded(p.append().row, p.fenceBytes(), p.plan().put()));
             writing.add(p);
         }
         if (guarded.isEmpty()) {
             settle(round, List.of());
             return;
         }
-        List<CompletableFuture<CheckAndMutateResult>> writes = table.checkAndMutate(guarded);
+        List<CompletableFuture<Boolean>> writes = fencedWrites.write(guarded);
         CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
                 .whenComplete((ignored, failure) -> afterWrites(round, writing, writes));
     }
 
-    private void afterWrites(List<Append> round, List<Planned> writing,
-                             List<CompletableFuture<CheckAndMutateResult>> writes) {
+    private void afterWrites(List<Append> round, List<Planned> writing, List<CompletableFuture<Boolean>> writes) {
         List<Append> retry = new ArrayList<>();
         try {
             for (int i = 0; i < writing.size(); i++) {
                 Append append = writing.get(i).append();
                 try {
-                    if (writes.get(i).join().isSuccess()) {
+                    if (writes.get(i).join()) {
                         remember(append, writing.get(i).plan());
                         append.result.complete(writing.get(i).plan().results());
                         continue;

@@ -25,9 +25,12 @@ import org.apache.thrift.TDeserializer;
 import org.apache.thrift.TException;
 import org.apache.thrift.TSerializer;
 import org.apache.thrift.protocol.TCompactProtocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NavigableMap;
@@ -54,6 +57,7 @@ import java.util.function.Function;
  * sender's client message id already stored returns its first seq: a retry never duplicates a message.
  */
 public final class HBaseChatStore implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(HBaseChatStore.class);
     private static final int MESSAGE_BYTES_LIMIT = 1 << 20;
     /** The row {@link StoreProbe} reads: no couple has this id (couple ids come from signed tokens). */
     static final String PROBE_COUPLE = "\u0000probe";
@@ -68,13 +72,16 @@ public final class HBaseChatStore implements Closeable {
 
     private final int attempts;
 
-    private HBaseChatStore(AsyncConnection connection, StoreSettings settings, MeterRegistry registry) {
+    private HBaseChatStore(AsyncConnection connection, StoreSettings settings, boolean endpoint,
+                           MeterRegistry registry) {
         this.connection = connection;
         this.table = connection.getTableBuilder(tableName(settings))
                 .setOperationTimeout(settings.operationTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .build();
         this.attempts = settings.appendAttempts();
-        this.rounds = new AppendRounds(table, settings.appendAttempts(), MAX_ROUND, KNOWN_ROWS, registry);
+        FencedWrites writes = new FencedWrites(table, connection.getRegionLocator(tableName(settings)), endpoint,
+                registry);
+        this.rounds = new AppendRounds(table, writes, settings.appendAttempts(), MAX_ROUND, KNOWN_ROWS, registry);
     }
 
     public static TableName tableName(StoreSettings settings) {
@@ -88,7 +95,8 @@ public final class HBaseChatStore implements Closeable {
         conf.setLong(HConstants.HBASE_CLIENT_OPERATION_TIMEOUT, settings.operationTimeout().toMillis());
         return ConnectionFactory.createAsyncConnection(conf)
                 .thenCompose(connection -> createSchema(connection, settings)
-                        .thenApply(created -> new HBaseChatStore(connection, settings, registry))
+                        .thenCompose(created -> hasEndpoint(connection, settings))
+                        .thenApply(endpoint -> new HBaseChatStore(connection, settings, endpoint, registry))
                         .whenComplete((store, failure) -> {
                             if (failure != null) {
                                 closeQuietly(connection);
@@ -107,16 +115,34 @@ public final class HBaseChatStore implements Closeable {
                         .exceptionally(ignoreIf(TableExistsException.class)));
     }
 
+    /** Whether the table has the coprocessor that writes a region's fenced appends in one call. */
+    private static CompletableFuture<Boolean> hasEndpoint(AsyncConnection connection, StoreSettings settings) {
+        return connection.getAdmin().getDescriptor(tableName(settings)).thenApply(descriptor -> {
+            boolean endpoint = descriptor.hasCoprocessor(FencedWrites.ENDPOINT);
+            if (!endpoint) {
+                log.warn("table {} has no {}: each append is written as a guarded mutation of its own, which is"
+                        + " several times slower (docs/operations.md says how to add it)", descriptor.getTableName(),
+                        FencedWrites.ENDPOINT);
+            }
+            return endpoint;
+        });
+    }
+
     /**
      * The table the store creates when it is missing. An operator who wants it split in advance creates it so, with
      * {@link #splitKeys} (couples are spread evenly over the row keys' first four bytes).
      */
     public static TableDescriptor tableDescriptor(StoreSettings settings) {
-        return TableDescriptorBuilder.newBuilder(tableName(settings))
-                .setColumnFamily(family(CoupleRow.MESSAGES))
-                .setColumnFamily(family(CoupleRow.IDEMPOTENCY))
-                .setColumnFamily(family(CoupleRow.STATE))
-                .build();
+        try {
+            return TableDescriptorBuilder.newBuilder(tableName(settings))
+                    .setColumnFamily(family(CoupleRow.MESSAGES))
+                    .setColumnFamily(family(CoupleRow.IDEMPOTENCY))
+                    .setColumnFamily(family(CoupleRow.STATE))
+                    .setCoprocessor(FencedWrites.ENDPOINT)
+                    .build();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Keys that split the table into {@code regions} regions holding about as many couples each. */
