@@ -175,10 +175,10 @@ class ChatServiceTest {
         assertTrue(args.isTyping());
         assertNull(bob.nextPush(1), "typing goes to the partner only");
 
-        Set<String> claimOnly = Set.of("s:fence", "s:last_seq");
+        Set<String> claimOnly = Set.of("s:fence");
         assertEquals(claimOnly, cellsOf(couple), "typing wrote to HBase");
         ann.send("m-1", "hi");
-        assertEquals(Set.of("i:ann\u0000m-1", "m:seq1", "s:fence", "s:last_seq"), cellsOf(couple));
+        assertEquals(Set.of("i:ann\u0000m-1", "m:seq1", "s:fence", "s:latest_ids"), cellsOf(couple));
     }
 
     @Test

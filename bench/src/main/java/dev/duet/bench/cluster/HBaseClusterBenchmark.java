@@ -151,18 +151,18 @@ public final class HBaseClusterBenchmark {
         }
         CompletableFuture.allOf(stopped.toArray(CompletableFuture[]::new)).get(1, TimeUnit.MINUTES);
         Thread.sleep(2_000);
+        // Counted before the benchmark closes the connections itself.
+        long disconnected = senders.stream().filter(CheckedSender::disconnected).count();
         for (Channel channel : channels) {
             channel.close().sync();
         }
         long acked = 0;
         long lost = 0;
         long duplicated = 0;
-        long disconnected = 0;
         Histogram gaps = new Histogram(3);
         for (int i = 0; i < couples; i++) {
             CheckedSender sender = senders.get(i);
             acked += sender.ackedCount();
-            disconnected += sender.disconnected() ? 1 : 0;
             gaps.recordValue(TimeUnit.NANOSECONDS.toMillis(sender.longestGapNanos()));
             long last = reader.lastSeq(coupleIds.get(i)).get(1, TimeUnit.MINUTES);
             List<Message> stored = reader.range(coupleIds.get(i), 1, last).get(1, TimeUnit.MINUTES);

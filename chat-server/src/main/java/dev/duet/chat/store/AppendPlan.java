@@ -69,7 +69,6 @@ record AppendPlan(Put put, List<AppendResult> results, KnownRow after) {
         Fence written = fence.withLastSeq(lastSeq);
         byte[] writtenBytes = written.toBytes();
         put.addColumn(CoupleRow.STATE, CoupleRow.FENCE, writtenBytes);
-        put.addColumn(CoupleRow.STATE, CoupleRow.LAST_SEQ, CoupleRow.seq(lastSeq));
         if (ids != null) {
             put.addColumn(CoupleRow.STATE, CoupleRow.LATEST_IDS, ids.toBytes());
         }

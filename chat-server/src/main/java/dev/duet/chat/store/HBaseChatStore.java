@@ -171,20 +171,32 @@ public final class HBaseChatStore implements Closeable {
 
     /** The couple's last seq and the read marks of {@code userId} and {@code partnerId}. */
     public CompletableFuture<CoupleState> state(String coupleId, String userId, String partnerId) {
-        Get get = new Get(CoupleRow.key(coupleId))
-                .addColumn(CoupleRow.STATE, CoupleRow.LAST_SEQ)
+        Get get = withLastSeq(new Get(CoupleRow.key(coupleId)))
                 .addColumn(CoupleRow.STATE, CoupleRow.readMark(userId))
                 .addColumn(CoupleRow.STATE, CoupleRow.readMark(partnerId));
         return table.get(get).thenApply(result -> new CoupleState(
-                longOf(result, CoupleRow.STATE, CoupleRow.LAST_SEQ),
+                lastSeqOf(result),
                 longOf(result, CoupleRow.STATE, CoupleRow.readMark(userId)),
                 longOf(result, CoupleRow.STATE, CoupleRow.readMark(partnerId))));
     }
 
     /** The couple's highest seq, 0 when it has no message. */
     public CompletableFuture<Long> lastSeq(String coupleId) {
-        return table.get(new Get(CoupleRow.key(coupleId)).addColumn(CoupleRow.STATE, CoupleRow.LAST_SEQ))
-                .thenApply(result -> longOf(result, CoupleRow.STATE, CoupleRow.LAST_SEQ));
+        return table.get(withLastSeq(new Get(CoupleRow.key(coupleId)))).thenApply(HBaseChatStore::lastSeqOf);
+    }
+
+    /** Adds what {@link #lastSeqOf} reads. */
+    private static Get withLastSeq(Get get) {
+        return get.addColumn(CoupleRow.STATE, CoupleRow.FENCE).addColumn(CoupleRow.STATE, CoupleRow.LAST_SEQ);
+    }
+
+    /**
+     * The fence's last seq; for a row never claimed, what the first version kept in {@code s:last_seq} (0 when
+     * absent).
+     */
+    private static long lastSeqOf(Result result) {
+        byte[] fence = result.getValue(CoupleRow.STATE, CoupleRow.FENCE);
+        return fence != null ? Fence.fromBytes(fence).lastSeq() : longOf(result, CoupleRow.STATE, CoupleRow.LAST_SEQ);
     }
 
     /**
@@ -200,14 +212,13 @@ public final class HBaseChatStore implements Closeable {
 
     private CompletableFuture<Fence> claim(String coupleId, OwnerClaim wanted, boolean takeOver, int attemptsLeft) {
         byte[] row = CoupleRow.key(coupleId);
-        return table.get(new Get(row).addColumn(CoupleRow.STATE, CoupleRow.FENCE)
-                .addColumn(CoupleRow.STATE, CoupleRow.LAST_SEQ)).thenCompose(current -> {
+        return table.get(withLastSeq(new Get(row))).thenCompose(current -> {
             byte[] stored = current.getValue(CoupleRow.STATE, CoupleRow.FENCE);
             CheckAndMutate.Builder guard = CheckAndMutate.newBuilder(row);
             Fence fence;
             if (stored == null) {
                 // A row from before fencing, or a new couple: its last_seq (0 when absent) carries over.
-                fence = new Fence(wanted, longOf(current, CoupleRow.STATE, CoupleRow.LAST_SEQ));
+                fence = new Fence(wanted, lastSeqOf(current));
                 guard.ifNotExists(CoupleRow.STATE, CoupleRow.FENCE);
             } else {
                 Fence previous = Fence.fromBytes(stored);
@@ -227,8 +238,7 @@ public final class HBaseChatStore implements Closeable {
                 fence = new Fence(claim, previous.lastSeq());
                 guard.ifEquals(CoupleRow.STATE, CoupleRow.FENCE, stored);
             }
-            Put put = new Put(row).addColumn(CoupleRow.STATE, CoupleRow.FENCE, fence.toBytes())
-                    .addColumn(CoupleRow.STATE, CoupleRow.LAST_SEQ, CoupleRow.seq(fence.lastSeq()));
+            Put put = new Put(row).addColumn(CoupleRow.STATE, CoupleRow.FENCE, fence.toBytes());
             return table.checkAndMutate(guard.build(put)).thenCompose(result -> {
                 if (result.isSuccess()) {
                     return CompletableFuture.completedFuture(fence);
@@ -273,11 +283,10 @@ public final class HBaseChatStore implements Closeable {
     private CompletableFuture<Long> markRead(String coupleId, String userId, long seq, int attemptsLeft) {
         byte[] row = CoupleRow.key(coupleId);
         byte[] qualifier = CoupleRow.readMark(userId);
-        return table.get(new Get(row).addColumn(CoupleRow.STATE, CoupleRow.LAST_SEQ)
-                .addColumn(CoupleRow.STATE, qualifier)).thenCompose(current -> {
+        return table.get(withLastSeq(new Get(row)).addColumn(CoupleRow.STATE, qualifier)).thenCompose(current -> {
             byte[] stored = current.getValue(CoupleRow.STATE, qualifier);
             long mark = stored == null ? 0 : Bytes.toLong(stored);
-            long wanted = Math.min(seq, longOf(current, CoupleRow.STATE, CoupleRow.LAST_SEQ));
+            long wanted = Math.min(seq, lastSeqOf(current));
             if (wanted <= mark) {
                 return CompletableFuture.completedFuture(mark);
             }
