@@ -13,21 +13,21 @@ import java.util.Map;
 /**
  * One attempt at a batch append, decided from the row as read (or as this owner {@linkplain KnownRow knows} it):
  * which requests are duplicates (the sender's client message id is stored already, or came earlier in the batch),
- * which reuse an id for another body (conflicts), which get the next sequence numbers, and the one {@code put} that stores
- * the new ones, moves the fence's {@code lastSeq} and the senders' {@link LatestClientIds}. {@code put} is null when
- * nothing is new. {@code after} is the row once the mutation is applied, null for a row whose latest ids
+ * which reuse an id for another body (conflicts), which get the next sequence numbers, and the one {@code put} that
+ * stores the new ones and moves the fence (its {@code lastSeq} and the senders' {@link LatestClientIds}). {@code put}
+ * is null when nothing is new. {@code after} is the row once the mutation is applied, null for a row whose latest ids
  * were never kept.
  */
 record AppendPlan(Put put, List<AppendResult> results, KnownRow after) {
 
     /**
-     * {@code current} holds the stored idempotency keys of the requests (none, when {@code latest} proves them new);
-     * {@code latest} is null for a row that has messages but no latest ids.
+     * {@code fence} is the row's, stored as {@code fenceBytes}; {@code current} holds the stored idempotency keys of
+     * the requests (none, when the fence's latest ids prove them new).
      */
-    static AppendPlan of(byte[] row, Fence fence, LatestClientIds latest, Result current,
-                         List<AppendRequest> requests, long now) {
+    static AppendPlan of(byte[] row, Fence fence, byte[] fenceBytes, Result current, List<AppendRequest> requests,
+                         long now) {
         long lastSeq = fence.lastSeq();
-        LatestClientIds ids = latest;
+        LatestClientIds ids = fence.latest();
         Map<String, AppendResult> earlierInBatch = new HashMap<>();
         List<AppendResult> results = new ArrayList<>(requests.size());
         Put put = null;
@@ -64,15 +64,12 @@ record AppendPlan(Put put, List<AppendResult> results, KnownRow after) {
             results.add(result);
         }
         if (put == null) {
-            return new AppendPlan(null, results, latest == null ? null : new KnownRow(fence, fence.toBytes(), latest));
+            return new AppendPlan(null, results, ids == null ? null : new KnownRow(fence, fenceBytes));
         }
-        Fence written = fence.withLastSeq(lastSeq);
+        Fence written = fence.after(lastSeq, ids);
         byte[] writtenBytes = written.toBytes();
         put.addColumn(CoupleRow.STATE, CoupleRow.FENCE, writtenBytes);
-        if (ids != null) {
-            put.addColumn(CoupleRow.STATE, CoupleRow.LATEST_IDS, ids.toBytes());
-        }
-        return new AppendPlan(put, results, ids == null ? null : new KnownRow(written, writtenBytes, ids));
+        return new AppendPlan(put, results, ids == null ? null : new KnownRow(written, writtenBytes));
     }
 
     private static boolean sameBody(Message earlier, AppendRequest request) {

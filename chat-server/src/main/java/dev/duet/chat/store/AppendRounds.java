@@ -27,7 +27,7 @@ import java.util.concurrent.CompletionException;
  * ({@link OwnershipLostException}).
  *
  * <h3>Appends without a read</h3>
- * After its own write the owner {@linkplain KnownRow knows} the row: the fence it wrote and each sender's latest
+ * After its own write the owner {@linkplain KnownRow knows} the row: the fence it wrote, with each sender's latest
  * client message id. An append whose ids are all above those is planned from that alone and written with the check
  * "the fence is still what I wrote", so a round of such appends is one request. The check is the same one a read
  * would have been followed by: if another owner claimed the couple, or anything else changed the fence, it fails, the
@@ -129,11 +129,10 @@ final class AppendRounds {
                 KnownRow known = knownRows.get(append.coupleId);
                 if (known != null && known.decides(append.claim, append.requests)) {
                     planned.add(new Planned(append, known.fenceBytes(), AppendPlan.of(append.row, known.fence(),
-                            known.latest(), Result.EMPTY_RESULT, append.requests, now)));
+                            known.fenceBytes(), Result.EMPTY_RESULT, append.requests, now)));
                     continue;
                 }
-                Get get = new Get(append.row).addColumn(CoupleRow.STATE, CoupleRow.FENCE)
-                        .addColumn(CoupleRow.STATE, CoupleRow.LATEST_IDS);
+                Get get = Fence.addTo(new Get(append.row));
                 for (AppendRequest request : append.requests) {
                     get.addColumn(CoupleRow.IDEMPOTENCY,
                             CoupleRow.idempotencyKey(request.senderId(), request.clientMsgId()));
@@ -171,16 +170,15 @@ final class AppendRounds {
                 Append append = reading.get(i);
                 try {
                     Result current = reads.get(i).join();
-                    byte[] fenceBytes = current.getValue(CoupleRow.STATE, CoupleRow.FENCE);
-                    Fence fence = fenceBytes == null ? null : Fence.fromBytes(fenceBytes);
+                    Fence fence = Fence.of(current);
                     if (fence == null || !fence.claim().equals(append.claim)) {
                         knownRows.forget(append.coupleId);
                         append.result.completeExceptionally(new OwnershipLostException(append.coupleId,
                                 fence == null ? null : fence.claim()));
                         continue;
                     }
-                    AppendPlan plan = AppendPlan.of(append.row, fence, latestIds(current, fence), current,
-                            append.requests, now);
+                    byte[] fenceBytes = current.getValue(CoupleRow.STATE, CoupleRow.FENCE);
+                    AppendPlan plan = AppendPlan.of(append.row, fence, fenceBytes, current, append.requests, now);
                     if (plan.put() == null) {
                         remember(append, plan);
                         append.result.complete(plan.results());
@@ -200,18 +198,6 @@ final class AppendRounds {
                 settle(round, List.of());
             }
         }
-    }
-
-    /**
-     * The row's latest client ids; none for a row without messages (it has no keys either); null for a row with
-     * messages from before the ids were kept, whose keys only a read can check.
-     */
-    private static LatestClientIds latestIds(Result current, Fence fence) {
-        byte[] stored = current.getValue(CoupleRow.STATE, CoupleRow.LATEST_IDS);
-        if (stored != null) {
-            return LatestClientIds.fromBytes(stored);
-        }
-        return fence.lastSeq() == 0 ? LatestClientIds.NONE : null;
     }
 
     /** Writes the planned appends that store something, each guarded by its fence; settles the round after. */

@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
  * family i   qualifier senderId 0x00 clientMsgId (UTF-8) value: seq:8 timestamp:8 bodyHash:8
  * family s   qualifier "fence"                          value: see {@link Fence}
  *            qualifier "last_seq"                       value: seq:8 (the first version's; read only before a claim)
- *            qualifier "latest_ids"                     value: see {@link LatestClientIds}
+ *            qualifier "latest_ids"                     value: see {@link LatestClientIds} (the first fence layout's)
  *            qualifier "read:" userId                   value: seq:8
  * </pre>
  */

@@ -187,7 +187,7 @@ public final class HBaseChatStore implements Closeable {
 
     /** Adds what {@link #lastSeqOf} reads. */
     private static Get withLastSeq(Get get) {
-        return get.addColumn(CoupleRow.STATE, CoupleRow.FENCE).addColumn(CoupleRow.STATE, CoupleRow.LAST_SEQ);
+        return Fence.addTo(get).addColumn(CoupleRow.STATE, CoupleRow.LAST_SEQ);
     }
 
     /**
@@ -195,8 +195,8 @@ public final class HBaseChatStore implements Closeable {
      * absent).
      */
     private static long lastSeqOf(Result result) {
-        byte[] fence = result.getValue(CoupleRow.STATE, CoupleRow.FENCE);
-        return fence != null ? Fence.fromBytes(fence).lastSeq() : longOf(result, CoupleRow.STATE, CoupleRow.LAST_SEQ);
+        Fence fence = Fence.of(result);
+        return fence != null ? fence.lastSeq() : longOf(result, CoupleRow.STATE, CoupleRow.LAST_SEQ);
     }
 
     /**
@@ -218,10 +218,10 @@ public final class HBaseChatStore implements Closeable {
             Fence fence;
             if (stored == null) {
                 // A row from before fencing, or a new couple: its last_seq (0 when absent) carries over.
-                fence = new Fence(wanted, lastSeqOf(current));
+                fence = Fence.first(wanted, lastSeqOf(current));
                 guard.ifNotExists(CoupleRow.STATE, CoupleRow.FENCE);
             } else {
-                Fence previous = Fence.fromBytes(stored);
+                Fence previous = Fence.of(current);
                 OwnerClaim held = previous.claim();
                 if (held.sameViewAs(wanted)) {
                     return CompletableFuture.completedFuture(previous);
@@ -235,7 +235,7 @@ public final class HBaseChatStore implements Closeable {
                     }
                     claim = claim.over(held);
                 }
-                fence = new Fence(claim, previous.lastSeq());
+                fence = previous.claimedBy(claim);
                 guard.ifEquals(CoupleRow.STATE, CoupleRow.FENCE, stored);
             }
             Put put = new Put(row).addColumn(CoupleRow.STATE, CoupleRow.FENCE, fence.toBytes());

@@ -4,21 +4,22 @@ import org.apache.hadoop.hbase.util.Bytes;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The byte-wise greatest client message id each sender of a couple has stored ({@code s:latest_ids}). Every append
- * that stores an idempotency key writes it, so no sender has a stored key above its entry: an id above it is
- * provably new, and an append of only such ids needs no read of the row first. Clients that number their messages
- * in increasing order (the SDK does) take that path every time; any other id is checked against the row as before.
- * A row without the cell but with messages is from before it was kept, and is always read first.
+ * The byte-wise greatest client message id each sender of a couple has stored, kept in the couple's {@link Fence}.
+ * Every append that stores an idempotency key moves it, so no sender has a stored key above its entry: an id above
+ * it is provably new, and an append of only such ids needs no read of the row first. Clients that number their
+ * messages in increasing order (the SDK does) take that path every time; any other id is checked against the row as
+ * before. A row with messages but no ids is from before they were kept, and is always read first.
  *
  * <pre>
  * entries:4  then per sender: senderLength:4 sender (UTF-8)  idLength:4 id (UTF-8)
  * </pre>
  */
-final class LatestClientIds {
+public final class LatestClientIds {
     /** A couple has two members; a stored cell with more entries than this is not ours. */
     private static final int MAX_SENDERS = 16;
     private static final int MAX_FIELD_BYTES = 4096;
@@ -74,6 +75,16 @@ final class LatestClientIds {
             throw new IllegalStateException("a latest-ids cell with " + buffer.remaining() + " bytes left over");
         }
         return new LatestClientIds(latest);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof LatestClientIds ids && Arrays.equals(toBytes(), ids.toBytes());
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(toBytes());
     }
 
     private static byte[] field(ByteBuffer buffer) {

@@ -7,7 +7,6 @@ import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.AsyncConnection;
 import org.apache.hadoop.hbase.client.AsyncTable;
 import org.apache.hadoop.hbase.client.ConnectionFactory;
-import org.apache.hadoop.hbase.client.Delete;
 import org.apache.hadoop.hbase.client.Get;
 import org.apache.hadoop.hbase.client.Put;
 import org.junit.jupiter.api.AfterAll;
@@ -286,25 +285,55 @@ class HBaseChatStoreTest {
                 await(store.range(couple, 1, 100)).stream().map(Message::getBody).toList());
     }
 
+    /** A row as the first fence layout left it: one message of ann's, a fence with no ids, {@code legacyIds} or none. */
+    private static String rowOfTheFirstLayout(byte[] legacyIds) throws Exception {
+        String couple = couple();
+        byte[] row = CoupleRow.key(couple);
+        Message message = new Message(1, "ann", "a-1", 1_000, "stored before ids were in the fence");
+        Put put = new Put(row).addColumn(CoupleRow.MESSAGES, CoupleRow.seq(1), HBaseChatStore.encode(message))
+                .addColumn(CoupleRow.IDEMPOTENCY, CoupleRow.idempotencyKey("ann", "a-1"),
+                        CoupleRow.idempotencyValue(1, 1_000, message.getBody()))
+                .addColumn(CoupleRow.STATE, CoupleRow.FENCE, FenceTest.firstLayout(A, 1));
+        if (legacyIds != null) {
+            put.addColumn(CoupleRow.STATE, CoupleRow.LATEST_IDS, legacyIds);
+        }
+        withRawTable(table -> await(table.put(put)));
+        return couple;
+    }
+
+    private static Fence storedFence(String couple) throws Exception {
+        return withRawTable(table -> Fence.of(await(table.get(Fence.addTo(new Get(CoupleRow.key(couple)))))));
+    }
+
     @Test
     void aRowWithMessagesButNoLatestIdsIsAlwaysReadFirst() throws Exception {
-        String couple = claimedCouple();
-        append(couple, new AppendRequest("ann", "a-1", "stored before latest ids were kept"));
-        withRawTable(table -> await(table.delete(new Delete(CoupleRow.key(couple))
-                .addColumns(CoupleRow.STATE, CoupleRow.LATEST_IDS))));
-        // Another store instance: an owner restarted, knowing nothing of the row.
+        String couple = rowOfTheFirstLayout(null);
         double before = readsSkipped(rivalRegistry);
         AppendResult retry = await(rival.append(couple, A, List.of(new AppendRequest("ann", "a-1",
-                "stored before latest ids were kept")))).get(0);
+                "stored before ids were in the fence")))).get(0);
         assertTrue(retry.duplicate());
         assertEquals(2, await(rival.append(couple, A, List.of(new AppendRequest("ann", "a-2", "next"))))
                 .get(0).message().getSeq());
         assertTrue(await(rival.append(couple, A, List.of(new AppendRequest("ann", "a-1", "reused")))).get(0)
                 .conflict(), "the old key is still found: the row was read");
         assertEquals(before, readsSkipped(rivalRegistry));
-        assertNull(withRawTable(table -> await(table.get(new Get(CoupleRow.key(couple))
-                .addColumn(CoupleRow.STATE, CoupleRow.LATEST_IDS))).getValue(CoupleRow.STATE, CoupleRow.LATEST_IDS)),
-                "latest ids are not made up for a row whose older keys they would not cover");
+        Fence fence = storedFence(couple);
+        assertEquals(2, fence.lastSeq());
+        assertNull(fence.latest(), "latest ids are not made up for a row whose older keys they would not cover");
+    }
+
+    @Test
+    void theFirstLayoutsLatestIdsCellIsCarriedIntoTheFence() throws Exception {
+        String couple = rowOfTheFirstLayout(LatestClientIds.NONE.with("ann", "a-1").toBytes());
+        assertTrue(await(rival.append(couple, A, List.of(new AppendRequest("ann", "a-1",
+                "stored before ids were in the fence")))).get(0).duplicate());
+        assertEquals(2, await(rival.append(couple, A, List.of(new AppendRequest("ann", "a-2", "read once"))))
+                .get(0).message().getSeq());
+        assertEquals(LatestClientIds.NONE.with("ann", "a-2"), storedFence(couple).latest());
+        double before = readsSkipped(rivalRegistry);
+        assertEquals(3, await(rival.append(couple, A, List.of(new AppendRequest("ann", "a-3", "no read"))))
+                .get(0).message().getSeq());
+        assertEquals(before + 1, readsSkipped(rivalRegistry), "the fence now holds the ids: no read");
     }
 
     @Test
