@@ -22,7 +22,8 @@ final class StreamRelay extends ChannelInboundHandlerAdapter {
     private static final long FLUSH_DEADLINE_SECONDS = 5;
 
     private final Channel client;
-    private final FirstPacketRouter router;
+    /** Until the chat server answered; then dropped, so an idle relayed client holds nothing of its routing. */
+    private FirstPacketRouter router;
     private final PresenterMetrics metrics;
     private volatile boolean relaying;
     private boolean answered;
@@ -51,6 +52,7 @@ final class StreamRelay extends ChannelInboundHandlerAdapter {
         if (!answered) {
             answered = true;
             router.accepted(ctx.channel(), this);
+            router = null;
         }
         metrics.toClient(buf.readableBytes());
         client.write(buf, client.voidPromise());

@@ -55,6 +55,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class EdgeBenchmark {
     private static final int SOURCE_ADDRESSES = 8;
+    /**
+     * HAProxy's clients and their backend connections are both sockets of this JVM: two descriptors a client under a
+     * 20,000-descriptor limit.
+     */
+    private static final int MAX_HAPROXY_CONNECTIONS = 9_000;
     private static final int SECONDS = 10;
     private static final String PLAIN_RING = "/bench/ring";
     private static final String MUX_TLS_RING = "/bench/ring-mux-tls";
@@ -106,9 +111,12 @@ public final class EdgeBenchmark {
                 Target proxy = startHaproxy(haproxy, work, certificate, chat.clientPort(), serverCpu);
                 try {
                     for (int count : idleCounts) {
-                        long presenterBytes = bench.idleMemory(presenter, count, true);
-                        long proxyBytes = count <= 9_000 ? bench.idleMemory(proxy, count, false) : -1;
-                        print("idle-memory-per-connection", count, "bytes", presenterBytes, proxyBytes);
+                        long[] presenterBytes = bench.idleMemory(presenter, count, true);
+                        long[] proxyBytes = count <= MAX_HAPROXY_CONNECTIONS ? bench.idleMemory(proxy, count, false)
+                                : new long[]{-1, -1};
+                        print("idle-memory-per-connection", count, "bytes", presenterBytes[0], proxyBytes[0]);
+                        print("idle-memory-per-further-connection", count, "bytes", presenterBytes[1],
+                                proxyBytes[1]);
                     }
                     for (boolean resumed : new boolean[]{false, true}) {
                         double[] p = bench.handshakes(presenter, resumed);
@@ -280,15 +288,40 @@ public final class EdgeBenchmark {
         return channels;
     }
 
-    private long idleMemory(Target target, int count, boolean jvm) throws Exception {
+    /**
+     * Resident memory per idle authenticated connection, {total, marginal}: total is the RSS growth over all
+     * {@code count} connections divided by them (with whatever the first connections cost once: heap regions and
+     * pools touched for the first time); marginal is the growth over the second half alone, divided by that half —
+     * what each further connection costs, which decides how many fit in a machine. For a JVM target also prints its
+     * live heap per connection over the second half and the classes that hold it, from heap histograms.
+     */
+    private long[] idleMemory(Target target, int count, boolean jvm) throws Exception {
+        int half = count / 2;
         settle(target, jvm);
         long before = ProcessStats.rssBytes(target.pid());
-        List<Channel> channels = openAuthenticated(target, count, new ArrayList<>(), new Recorder(3));
+        List<Channel> channels = openAuthenticated(target, half, new ArrayList<>(), new Recorder(3));
+        Thread.sleep(3_000);
+        settle(target, jvm);
+        HeapHistogram heapAtHalf = jvm ? HeapHistogram.of(target.pid()) : null;
+        long heapRssAtHalf = jvm ? ProcessStats.heapRssBytes(target.pid()) : 0;
+        long atHalf = ProcessStats.rssBytes(target.pid());
+        channels.addAll(openAuthenticated(target, count - half, new ArrayList<>(), new Recorder(3)));
         Thread.sleep(3_000);
         settle(target, jvm);
         long after = ProcessStats.rssBytes(target.pid());
+        if (jvm) {
+            long heapRssGrowth = ProcessStats.heapRssBytes(target.pid()) - heapRssAtHalf;
+            HeapHistogram heapAfter = HeapHistogram.of(target.pid());
+            System.out.printf(Locale.ROOT, "{\"benchmark\":\"edge\",\"metric\":\"idle-heap-per-connection\","
+                            + "\"connections\":%d,\"unit\":\"bytes\",\"presenter\":%.1f,\"heapRss\":%.1f,"
+                            + "\"nonHeapRss\":%.1f,\"topClasses\":%s}%n", count,
+                    (double) (heapAfter.totalBytes() - heapAtHalf.totalBytes()) / (count - half),
+                    (double) heapRssGrowth / (count - half),
+                    (double) (after - atHalf - heapRssGrowth) / (count - half),
+                    heapAfter.growthPerConnectionJson(heapAtHalf, count - half, 25));
+        }
         closeAll(channels);
-        return (after - before) / count;
+        return new long[]{(after - before) / count, (after - atHalf) / (count - half)};
     }
 
     /** Lets a JVM target collect its garbage first, so its RSS shows live memory, not uncollected garbage. */

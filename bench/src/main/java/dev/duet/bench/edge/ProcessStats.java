@@ -3,11 +3,18 @@ package dev.duet.bench.edge;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Resident memory and CPU time of another process, from /proc (Linux). */
 final class ProcessStats {
     /** Kernel clock ticks per second for /proc/PID/stat times: 100 on Linux/x86. */
     private static final long TICKS_PER_SECOND = 100;
+    private static final Pattern HEAP_SPACE = Pattern.compile("^ \\S.*(heap|generation)\\s+total");
+    private static final Pattern ADDRESS = Pattern.compile("0x([0-9a-f]+)");
+    private static final Pattern MAPPING = Pattern.compile("^([0-9a-f]+)-[0-9a-f]+ ");
 
     private ProcessStats() {
     }
@@ -19,6 +26,45 @@ final class ProcessStats {
             }
         }
         throw new IOException("no VmRSS for process " + pid);
+    }
+
+    /**
+     * The resident part of a JVM's Java heap: the RSS of its mappings inside the heap's reserved range (from
+     * {@code jcmd PID GC.heap_info}). The rest of the RSS is native memory: TLS engines, thread stacks, code.
+     */
+    static long heapRssBytes(long pid) throws IOException, InterruptedException {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
+        String info = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        jcmd.waitFor(60, TimeUnit.SECONDS);
+        // G1 prints one "heap ... total" line, the serial collector one per generation: the heap spans them all.
+        long heapStart = Long.MAX_VALUE;
+        long heapEnd = 0;
+        for (String line : info.split("\n")) {
+            if (HEAP_SPACE.matcher(line).find()) {
+                Matcher address = ADDRESS.matcher(line);
+                while (address.find()) {
+                    long value = Long.parseUnsignedLong(address.group(1), 16);
+                    heapStart = Math.min(heapStart, value);
+                    heapEnd = Math.max(heapEnd, value);
+                }
+            }
+        }
+        if (heapEnd == 0) {
+            throw new IOException("no heap range in GC.heap_info of " + pid + ": " + info);
+        }
+        long bytes = 0;
+        boolean inHeap = false;
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "smaps"))) {
+            Matcher mapping = MAPPING.matcher(line);
+            if (mapping.find()) {
+                long start = Long.parseUnsignedLong(mapping.group(1), 16);
+                inHeap = start >= heapStart && start < heapEnd;
+            } else if (inHeap && line.startsWith("Rss:")) {
+                bytes += Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        return bytes;
     }
 
     /** User plus system CPU time, in milliseconds. */

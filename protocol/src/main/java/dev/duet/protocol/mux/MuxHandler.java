@@ -141,7 +141,8 @@ public final class MuxHandler extends ChannelDuplexHandler {
         lastStreamId = streamId;
         open.setStreamId(streamId);
         ctx.write(open, ctx.voidPromise());
-        StreamChannel child = newStream(streamId, open, initializer);
+        // The opener keeps nothing of the OPEN it sent: a relayed client would hold it for its whole life.
+        StreamChannel child = newStream(streamId, null, initializer);
         ctx.channel().eventLoop().register(child).addListener((ChannelFutureListener) registered -> {
             if (registered.isSuccess()) {
                 opened.setSuccess(child);

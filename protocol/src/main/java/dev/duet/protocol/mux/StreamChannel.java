@@ -50,7 +50,8 @@ public final class StreamChannel extends AbstractChannel {
     private final int streamId;
     private final Open openFrame;
     private final ChannelConfig config = new DefaultChannelConfig(this);
-    private final ArrayDeque<ByteBuf> inbound = new ArrayDeque<>();
+    /** Small at first: an idle stream holds nothing, and a busy one grows it. */
+    private final ArrayDeque<ByteBuf> inbound = new ArrayDeque<>(4);
     private final int initialReceiveWindow;
     private ByteBuf firstFrame;
     private int sendWindow;
@@ -77,7 +78,10 @@ public final class StreamChannel extends AbstractChannel {
         return streamId;
     }
 
-    /** The {@code OPEN} that started this stream: the verified identities, the ring epoch, the client's address. */
+    /**
+     * The {@code OPEN} the peer started this stream with: the verified identities, the ring epoch, the client's
+     * address. Null on a stream this side opened.
+     */
     public Open openFrame() {
         return openFrame;
     }
