@@ -79,6 +79,9 @@ public final class ServerTls implements java.io.Closeable {
             throw new IOException("cannot build TLS from " + certificateChain + " and " + privateKey + ": "
                     + e.getMessage(), e);
         }
+        // Sessions resume from tickets, which every presenter sharing the keys decrypts; a per-process cache of
+        // sessions by id would only hold a native session per full handshake that no other presenter can use.
+        ((OpenSslSessionContext) built.sessionContext()).setSessionCacheEnabled(false);
         apply(built);
         SslContext previous = context.getAndSet(built);
         loadedCertificate = certificateTime;

@@ -194,8 +194,11 @@ public final class EdgeBenchmark {
             command.addAll(List.of("--mux-tls-cert", muxTls.certificateChain().toString(), "--mux-tls-key",
                     muxTls.privateKey().toString(), "--mux-tls-ca", muxTls.trustedCa().toString()));
         }
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(work.resolve(name + ".log").toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(work.resolve(name + ".log").toFile());
+        // What `duet presenter` sets unless told otherwise.
+        builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "1");
+        Process process = builder.start();
         awaitPort(port, process);
         Thread.sleep(2_000);
         return new Target(name, port, process);
