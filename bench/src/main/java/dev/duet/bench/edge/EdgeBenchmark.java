@@ -330,10 +330,7 @@ public final class EdgeBenchmark {
     /** Lets a JVM target collect its garbage first, so its RSS shows live memory, not uncollected garbage. */
     private static void settle(Target target, boolean jvm) throws Exception {
         if (jvm) {
-            Process gc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                    Long.toString(target.pid()), "GC.run").redirectErrorStream(true).start();
-            gc.getInputStream().readAllBytes();
-            gc.waitFor(60, TimeUnit.SECONDS);
+            ProcessStats.jcmd(target.pid(), "GC.run");
         }
         Thread.sleep(1_000);
     }

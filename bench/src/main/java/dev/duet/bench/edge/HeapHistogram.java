@@ -1,13 +1,10 @@
 package dev.duet.bench.edge;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -26,12 +23,7 @@ final class HeapHistogram {
     }
 
     static HeapHistogram of(long pid) throws IOException, InterruptedException {
-        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).start();
-        String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!jcmd.waitFor(120, TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
-            throw new IOException("jcmd GC.class_histogram failed for " + pid + ": " + output);
-        }
+        String output = ProcessStats.jcmd(pid, "GC.class_histogram");
         Map<String, Long> bytes = new HashMap<>();
         for (String line : output.split("\n")) {
             Matcher row = ROW.matcher(line);

@@ -33,10 +33,7 @@ final class ProcessStats {
      * {@code jcmd PID GC.heap_info}). The rest of the RSS is native memory: TLS engines, thread stacks, code.
      */
     static long heapRssBytes(long pid) throws IOException, InterruptedException {
-        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
-        String info = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        jcmd.waitFor(60, TimeUnit.SECONDS);
+        String info = jcmd(pid, "GC.heap_info");
         // G1 prints one "heap ... total" line, the serial collector one per generation: the heap spans them all.
         long heapStart = Long.MAX_VALUE;
         long heapEnd = 0;
@@ -65,6 +62,17 @@ final class ProcessStats {
             }
         }
         return bytes;
+    }
+
+    /** Runs {@code jcmd PID command} and returns what it printed; fails when it does not succeed in 120 s. */
+    static String jcmd(long pid, String command) throws IOException, InterruptedException {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(pid), command).redirectErrorStream(true).start();
+        String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!jcmd.waitFor(120, TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
+            throw new IOException("jcmd " + command + " failed for " + pid + ": " + output);
+        }
+        return output;
     }
 
     /** User plus system CPU time, in milliseconds. */
