@@ -23,6 +23,11 @@ struct Hello {
   5: i32 maxFrameSize,
   /** Most streams open at once that the sender accepts on this connection; absent: no limit. */
   6: optional i32 maxConcurrentStreams,
+  /**
+   * The sender takes part in stream handover (MOVE, CLOSE with a Handover, OPEN with a Resume, RESUMED). A chat
+   * server sends MOVE only to a presenter that said so; absent: false.
+   */
+  7: optional bool streamHandover,
 }
 
 /** Facts about the client's TLS session, as seen by the presenter that terminated it. */
@@ -55,6 +60,14 @@ struct Open {
    * the ring, and so may the receiver, which then takes the couple over (fenced in storage). Absent: none.
    */
   9: optional list<string> unreachable,
+  /** Present: this stream continues a session another chat server handed over (docs/protocol.md, "Handover"). */
+  10: optional Resume resume,
+}
+
+/** What a resumed stream carries on from the chat server that handed it over. */
+struct Resume {
+  /** The last message seq the old owner pushed to the client: the new owner pushes from the next one. */
+  1: i64 lastPushedSeq,
 }
 
 /** Raw client-protocol bytes of one stream, in any split. The receiver re-frames them. */
@@ -65,6 +78,41 @@ struct Data {
 
 /** Half-close: the sender will send no more DATA on this stream. */
 struct Close {
+  1: i32 streamId,
+  /**
+   * Chat server to presenter only, and only after the presenter's CLOSE answered a MOVE: the stream ends here and
+   * the session carries on at another chat server.
+   */
+  2: optional Handover handover,
+}
+
+/** Where a handed-over session stopped, for the presenter to resume it elsewhere. */
+struct Handover {
+  /** The OPEN the stream began with at this chat server: identities, first frame (its streamId is meaningless). */
+  1: Open original,
+  /** The last message seq pushed to the client on this stream. */
+  2: i64 lastPushedSeq,
+  /**
+   * Client bytes this chat server received and did not consume: everything after the last whole client frame it
+   * decoded. The presenter sends them first on the new stream, then what the client sent since.
+   */
+  3: binary unread,
+  /** The ring member the sender believes owns the couple now, and the epoch of its ring view. */
+  4: optional string owner,
+  5: optional i64 ringEpoch,
+}
+
+/**
+ * Chat server to presenter: the sender wants to hand this stream over. The presenter stops relaying the client's bytes
+ * to it, holds what arrives, and sends CLOSE after the last DATA; the chat server answers with CLOSE carrying a
+ * Handover (or, failing, with sessionEnding and RESET as without handover).
+ */
+struct Move {
+  1: i32 streamId,
+}
+
+/** Chat server to presenter: the resumed stream is accepted (the token verified, the couple claimed). */
+struct Resumed {
   1: i32 streamId,
 }
 
@@ -123,4 +171,6 @@ union Frame {
   6: WindowUpdate windowUpdate,
   7: Ping ping,
   8: GoAway goAway,
+  9: Move move,
+  10: Resumed resumed,
 }

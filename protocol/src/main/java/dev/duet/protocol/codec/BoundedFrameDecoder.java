@@ -56,6 +56,14 @@ public abstract class BoundedFrameDecoder extends LengthFieldBasedFrameDecoder {
         return maxFrameSize;
     }
 
+    /**
+     * The bytes received after the last whole frame (the start of one still arriving), not consumed: for a session
+     * handed over elsewhere. The decoder's own buffer, valid until the next read.
+     */
+    public ByteBuf partialFrame() {
+        return internalBuffer();
+    }
+
     /** Turns one frame body into a decoded message. Owns {@code body} and must release it (or pass it on). */
     protected abstract Object decodeFrame(ChannelHandlerContext ctx, ByteBuf body) throws Exception;
 

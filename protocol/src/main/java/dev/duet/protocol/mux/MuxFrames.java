@@ -4,9 +4,11 @@ import dev.duet.thrift.mux.Close;
 import dev.duet.thrift.mux.Frame;
 import dev.duet.thrift.mux.GoAway;
 import dev.duet.thrift.mux.Hello;
+import dev.duet.thrift.mux.Move;
 import dev.duet.thrift.mux.Open;
 import dev.duet.thrift.mux.Ping;
 import dev.duet.thrift.mux.Reset;
+import dev.duet.thrift.mux.Resumed;
 import dev.duet.thrift.mux.WindowUpdate;
 
 /**
@@ -31,7 +33,8 @@ public final class MuxFrames {
     /** True for the structs of the control frame kinds and for a {@link Frame} union itself. */
     public static boolean isControl(Object msg) {
         return msg instanceof Frame || msg instanceof Hello || msg instanceof Open || msg instanceof Close
-                || msg instanceof Reset || msg instanceof WindowUpdate || msg instanceof Ping || msg instanceof GoAway;
+                || msg instanceof Reset || msg instanceof WindowUpdate || msg instanceof Ping || msg instanceof GoAway
+                || msg instanceof Move || msg instanceof Resumed;
     }
 
     /** The union holding {@code control}. */
@@ -52,6 +55,10 @@ public final class MuxFrames {
             return Frame.ping(ping);
         } else if (control instanceof GoAway goAway) {
             return Frame.goAway(goAway);
+        } else if (control instanceof Move move) {
+            return Frame.move(move);
+        } else if (control instanceof Resumed resumed) {
+            return Frame.resumed(resumed);
         }
         throw new IllegalArgumentException("not a mux control frame: " + control);
     }

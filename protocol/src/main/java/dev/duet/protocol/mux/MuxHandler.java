@@ -2,11 +2,14 @@ package dev.duet.protocol.mux;
 
 import dev.duet.thrift.mux.Close;
 import dev.duet.thrift.mux.GoAway;
+import dev.duet.thrift.mux.Handover;
 import dev.duet.thrift.mux.Hello;
+import dev.duet.thrift.mux.Move;
 import dev.duet.thrift.mux.Open;
 import dev.duet.thrift.mux.Ping;
 import dev.duet.thrift.mux.Reset;
 import dev.duet.thrift.mux.ResetCode;
+import dev.duet.thrift.mux.Resumed;
 import dev.duet.thrift.mux.WindowUpdate;
 import dev.duet.thrift.mux.muxConstants;
 import io.netty.buffer.Unpooled;
@@ -40,6 +43,8 @@ import java.util.List;
  * version other than ours ends the connection. {@link #ready()} completes with the peer's settings. {@code PING}s are
  * answered at once. {@link #goAway(String)} refuses streams opened after it ({@code RESET(OVERLOAD)}, a NACK); a
  * received {@code GOAWAY} makes {@link #isGoingAway()} true, stops {@link #openStream}, and travels on as a user event.
+ * {@code MOVE}, {@code RESUMED} and a {@code CLOSE} with a handover go to their stream (see {@link StreamChannel});
+ * only the acceptor may send them.
  *
  * <h3>Flow control</h3>
  * Send windows live in the streams and here (the connection's). Receive credit for the connection is returned as DATA
@@ -107,6 +112,11 @@ public final class MuxHandler extends ChannelDuplexHandler {
 
     public boolean isGoingAway() {
         return goAwayReceived || goAwaySent;
+    }
+
+    /** Whether both HELLOs announced stream handover. */
+    public boolean handoverAgreed() {
+        return local.streamHandover() && peer != null && peer.streamHandover();
     }
 
     /** The peer's settings, or null before its {@code HELLO}. */
@@ -217,6 +227,24 @@ public final class MuxHandler extends ChannelDuplexHandler {
         ctx.writeAndFlush(reset, ctx.voidPromise());
     }
 
+    void writeMove(int streamId) {
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(new Move(streamId), ctx.voidPromise());
+        }
+    }
+
+    void writeHandover(int streamId, Handover handover) {
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(new Close(streamId).setHandover(handover), ctx.voidPromise());
+        }
+    }
+
+    void writeResumed(int streamId) {
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(new Resumed(streamId), ctx.voidPromise());
+        }
+    }
+
     void flush() {
         ctx.flush();
     }
@@ -262,9 +290,25 @@ public final class MuxHandler extends ChannelDuplexHandler {
         } else if (msg instanceof Open open) {
             onOpen(open);
         } else if (msg instanceof Close close) {
+            if (close.isSetHandover() && role != Role.OPENER) {
+                connectionError("CLOSE with a handover sent to the acceptor");
+                return;
+            }
             StreamChannel stream = streams.get(close.getStreamId());
-            if (stream != null) {
+            if (stream != null && close.isSetHandover()) {
+                stream.onPeerHandover(close.getHandover());
+            } else if (stream != null) {
                 stream.onPeerClose();
+            }
+        } else if (msg instanceof Move move) {
+            StreamChannel stream = openerStream("MOVE", move.getStreamId());
+            if (stream != null) {
+                stream.onPeerMove();
+            }
+        } else if (msg instanceof Resumed resumed) {
+            StreamChannel stream = openerStream("RESUMED", resumed.getStreamId());
+            if (stream != null) {
+                stream.onPeerResumed();
             }
         } else if (msg instanceof Reset reset) {
             StreamChannel stream = streams.get(reset.getStreamId());
@@ -281,6 +325,15 @@ public final class MuxHandler extends ChannelDuplexHandler {
         } else {
             ctx.fireChannelRead(msg);
         }
+    }
+
+    /** The stream a frame only an acceptor sends is for; null (after a connection error if it came to one) if none. */
+    private StreamChannel openerStream(String kind, int streamId) {
+        if (role != Role.OPENER) {
+            connectionError(kind + " sent to the acceptor");
+            return null;
+        }
+        return streams.get(streamId);
     }
 
     private void onHello(Hello hello) {

@@ -12,9 +12,11 @@ import dev.duet.thrift.mux.muxConstants;
  * @param maxFrameSize            largest frame we accept (the length field's value)
  * @param maxConcurrentStreams    most streams open at once we accept on one connection (beyond it: {@code RESET
  *                                OVERLOAD}, a NACK); {@link Integer#MAX_VALUE} for a peer that announced none
+ * @param streamHandover          whether we take part in stream handover ({@code MOVE}, {@code CLOSE} with a handover,
+ *                                {@code OPEN} with a resume); false for a peer that did not say so
  */
 public record MuxSettings(String nodeId, int initialStreamWindow, int initialConnectionWindow, int maxFrameSize,
-                          int maxConcurrentStreams) {
+                          int maxConcurrentStreams, boolean streamHandover) {
     public static final int DEFAULT_STREAM_WINDOW = 64 * 1024;
     public static final int DEFAULT_CONNECTION_WINDOW = 4 * 1024 * 1024;
     public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 16_384;
@@ -31,9 +33,20 @@ public record MuxSettings(String nodeId, int initialStreamWindow, int initialCon
         }
     }
 
-    /** With the default stream limit. */
+    /** Taking part in stream handover. */
+    public MuxSettings(String nodeId, int initialStreamWindow, int initialConnectionWindow, int maxFrameSize,
+                       int maxConcurrentStreams) {
+        this(nodeId, initialStreamWindow, initialConnectionWindow, maxFrameSize, maxConcurrentStreams, true);
+    }
+
+    /** With the default stream limit, taking part in stream handover. */
     public MuxSettings(String nodeId, int initialStreamWindow, int initialConnectionWindow, int maxFrameSize) {
         this(nodeId, initialStreamWindow, initialConnectionWindow, maxFrameSize, DEFAULT_MAX_CONCURRENT_STREAMS);
+    }
+
+    public MuxSettings withStreamHandover(boolean enabled) {
+        return new MuxSettings(nodeId, initialStreamWindow, initialConnectionWindow, maxFrameSize, maxConcurrentStreams,
+                enabled);
     }
 
     public static MuxSettings defaults(String nodeId) {
@@ -42,12 +55,12 @@ public record MuxSettings(String nodeId, int initialStreamWindow, int initialCon
 
     Hello toHello() {
         return new Hello(muxConstants.PROTOCOL_VERSION, nodeId, initialStreamWindow, initialConnectionWindow,
-                maxFrameSize).setMaxConcurrentStreams(maxConcurrentStreams);
+                maxFrameSize).setMaxConcurrentStreams(maxConcurrentStreams).setStreamHandover(streamHandover);
     }
 
     static MuxSettings fromHello(Hello hello) {
         return new MuxSettings(hello.getNodeId(), hello.getInitialStreamWindow(), hello.getInitialConnectionWindow(),
                 hello.getMaxFrameSize(), hello.isSetMaxConcurrentStreams() ? hello.getMaxConcurrentStreams()
-                : Integer.MAX_VALUE);
+                : Integer.MAX_VALUE, hello.isStreamHandover());
     }
 }

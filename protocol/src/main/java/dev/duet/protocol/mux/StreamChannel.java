@@ -1,10 +1,14 @@
 package dev.duet.protocol.mux;
 
+import dev.duet.thrift.mux.Handover;
 import dev.duet.thrift.mux.Open;
 import dev.duet.thrift.mux.ResetCode;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.AbstractChannel;
 import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelMetadata;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
@@ -40,6 +44,13 @@ import java.util.ArrayDeque;
  * {@link #close()} sends {@code CLOSE} (unless the stream was reset) and drops what is still queued;
  * {@link #reset(ResetCode, String, long, String)} sends {@code RESET} instead. Closing the connection closes every
  * stream on it.
+ *
+ * <h3>Handover</h3>
+ * A chat server's stream asks for a handover with {@link #requestHandover()} ({@code MOVE}); the presenter's stream
+ * fires {@link StreamEvent#MOVE_REQUESTED} and answers with {@link #closeOutput()} once its last DATA went out. The
+ * chat server's stream then fires {@link StreamEvent#INPUT_CLOSED} instead of closing, hands back what its pipeline did
+ * not read ({@link #takeUnread()}) and ends with {@link #handOver(Handover)}; the presenter's stream fires a
+ * {@link StreamHandoverEvent} after every byte before it, and closes.
  */
 public final class StreamChannel extends AbstractChannel {
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
@@ -63,6 +74,12 @@ public final class StreamChannel extends AbstractChannel {
     private boolean reset;
     private boolean awaitingConnectionWindow;
     private boolean open = true;
+    /** This side sent {@code MOVE}: the peer's {@code CLOSE} means "paused for the handover", not "gone". */
+    private boolean moveRequested;
+    /** {@code CLOSE} (plain or with a handover) already sent: closing sends nothing more. */
+    private boolean outputClosed;
+    /** The handover the peer ended the stream with, fired once the bytes before it are read. */
+    private Handover peerHandover;
 
     StreamChannel(MuxHandler mux, int streamId, Open open, int sendWindow, int receiveWindow) {
         super(mux.channel());
@@ -84,6 +101,79 @@ public final class StreamChannel extends AbstractChannel {
      */
     public Open openFrame() {
         return openFrame;
+    }
+
+    /** Whether both ends announced stream handover in their {@code HELLO}s. */
+    public boolean canHandOver() {
+        return mux.handoverAgreed();
+    }
+
+    /** The node id the peer announced in its {@code HELLO}: the chat server or presenter at the other end. */
+    public String peerNodeId() {
+        return mux.peerSettings().nodeId();
+    }
+
+    /** Largest frame the peer accepts, for a caller sizing a {@link Handover}. */
+    public int peerMaxFrameSize() {
+        return mux.peerSettings().maxFrameSize();
+    }
+
+    /** Chat server side: asks the presenter to pause the client for a handover ({@code MOVE}). On the event loop. */
+    public void requestHandover() {
+        if (open && !moveRequested && !reset) {
+            moveRequested = true;
+            mux.writeMove(streamId);
+        }
+    }
+
+    /**
+     * Presenter side: sends {@code CLOSE} once everything written before it has gone out as DATA, and keeps reading
+     * what the peer sends. Any thread.
+     */
+    public void closeOutput() {
+        writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) written -> {
+            if (written.isSuccess() && open && !reset && !outputClosed) {
+                outputClosed = true;
+                mux.writeClose(streamId);
+            }
+        });
+    }
+
+    /**
+     * Chat server side: the client bytes received and not yet read by the pipeline, in order, taken out of the stream
+     * (they return no credit: the stream ends). On the event loop.
+     */
+    public ByteBuf takeUnread() {
+        ByteBuf unread = Unpooled.buffer(0);
+        for (ByteBuf buf; (buf = inbound.poll()) != null; ) {
+            unread.writeBytes(buf);
+            buf.release();
+        }
+        firstFrame = null;
+        return unread;
+    }
+
+    /**
+     * Chat server side: ends the stream with {@code CLOSE} carrying {@code handover}, once everything written before it
+     * has gone out as DATA. The future fails if the stream ends first. On the event loop.
+     */
+    public ChannelFuture handOver(Handover handover) {
+        ChannelFuture written = writeAndFlush(Unpooled.EMPTY_BUFFER);
+        written.addListener((ChannelFutureListener) done -> {
+            if (done.isSuccess() && open && !reset && !outputClosed) {
+                outputClosed = true;
+                mux.writeHandover(streamId, handover);
+                close();
+            }
+        });
+        return written;
+    }
+
+    /** Chat server side: accepts a resumed stream ({@code RESUMED}). On the event loop. */
+    public void acceptResumed() {
+        if (open && !reset) {
+            mux.writeResumed(streamId);
+        }
     }
 
     /** Aborts the stream with {@code code}: sends {@code RESET} and closes the channel. Any thread. */
@@ -133,7 +223,29 @@ public final class StreamChannel extends AbstractChannel {
 
     void onPeerClose() {
         inputClosed = true;
+        if (moveRequested && open) {
+            pipeline().fireUserEventTriggered(StreamEvent.INPUT_CLOSED);
+        } else {
+            closeIfDrained();
+        }
+    }
+
+    void onPeerHandover(Handover handover) {
+        peerHandover = handover;
+        inputClosed = true;
         closeIfDrained();
+    }
+
+    void onPeerMove() {
+        if (open) {
+            pipeline().fireUserEventTriggered(StreamEvent.MOVE_REQUESTED);
+        }
+    }
+
+    void onPeerResumed() {
+        if (open) {
+            pipeline().fireUserEventTriggered(StreamEvent.RESUMED);
+        }
     }
 
     void onPeerReset(StreamResetEvent event) {
@@ -220,7 +332,11 @@ public final class StreamChannel extends AbstractChannel {
     }
 
     private void closeIfDrained() {
-        if (inputClosed && inbound.isEmpty() && open) {
+        if (inputClosed && inbound.isEmpty() && open && !moveRequested) {
+            if (peerHandover != null) {
+                pipeline().fireUserEventTriggered(new StreamHandoverEvent(peerHandover));
+                peerHandover = null;
+            }
             close();
         }
     }
@@ -289,7 +405,7 @@ public final class StreamChannel extends AbstractChannel {
         }
         open = false;
         releaseInbound();
-        if (!reset) {
+        if (!reset && !outputClosed) {
             mux.writeClose(streamId);
         }
         mux.streamClosed(this);

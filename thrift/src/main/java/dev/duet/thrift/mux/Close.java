@@ -14,15 +14,22 @@ public class Close implements org.apache.thrift.TBase<Close, Close._Fields>, jav
   private static final org.apache.thrift.protocol.TStruct STRUCT_DESC = new org.apache.thrift.protocol.TStruct("Close");
 
   private static final org.apache.thrift.protocol.TField STREAM_ID_FIELD_DESC = new org.apache.thrift.protocol.TField("streamId", org.apache.thrift.protocol.TType.I32, (short)1);
+  private static final org.apache.thrift.protocol.TField HANDOVER_FIELD_DESC = new org.apache.thrift.protocol.TField("handover", org.apache.thrift.protocol.TType.STRUCT, (short)2);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new CloseStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new CloseTupleSchemeFactory();
 
   private int streamId; // required
+  private @org.apache.thrift.annotation.Nullable Handover handover; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
-    STREAM_ID((short)1, "streamId");
+    STREAM_ID((short)1, "streamId"),
+    /**
+     * Chat server to presenter only, and only after the presenter's CLOSE answered a MOVE: the stream ends here and
+     * the session carries on at another chat server.
+     */
+    HANDOVER((short)2, "handover");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -40,6 +47,8 @@ public class Close implements org.apache.thrift.TBase<Close, Close._Fields>, jav
       switch(fieldId) {
         case 1: // STREAM_ID
           return STREAM_ID;
+        case 2: // HANDOVER
+          return HANDOVER;
         default:
           return null;
       }
@@ -85,11 +94,14 @@ public class Close implements org.apache.thrift.TBase<Close, Close._Fields>, jav
   // isset id assignments
   private static final int __STREAMID_ISSET_ID = 0;
   private byte __isset_bitfield = 0;
+  private static final _Fields optionals[] = {_Fields.HANDOVER};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
     tmpMap.put(_Fields.STREAM_ID, new org.apache.thrift.meta_data.FieldMetaData("streamId", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
+    tmpMap.put(_Fields.HANDOVER, new org.apache.thrift.meta_data.FieldMetaData("handover", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, Handover.class)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(Close.class, metaDataMap);
   }
@@ -111,6 +123,9 @@ public class Close implements org.apache.thrift.TBase<Close, Close._Fields>, jav
   public Close(Close other) {
     __isset_bitfield = other.__isset_bitfield;
     this.streamId = other.streamId;
+    if (other.isSetHandover()) {
+      this.handover = new Handover(other.handover);
+    }
   }
 
   @Override
@@ -122,6 +137,7 @@ public class Close implements org.apache.thrift.TBase<Close, Close._Fields>, jav
   public void clear() {
     setStreamIdIsSet(false);
     this.streamId = 0;
+    this.handover = null;
   }
 
   public int getStreamId() {
@@ -147,6 +163,39 @@ public class Close implements org.apache.thrift.TBase<Close, Close._Fields>, jav
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __STREAMID_ISSET_ID, value);
   }
 
+  /**
+   * Chat server to presenter only, and only after the presenter's CLOSE answered a MOVE: the stream ends here and
+   * the session carries on at another chat server.
+   */
+  @org.apache.thrift.annotation.Nullable
+  public Handover getHandover() {
+    return this.handover;
+  }
+
+  /**
+   * Chat server to presenter only, and only after the presenter's CLOSE answered a MOVE: the stream ends here and
+   * the session carries on at another chat server.
+   */
+  public Close setHandover(@org.apache.thrift.annotation.Nullable Handover handover) {
+    this.handover = handover;
+    return this;
+  }
+
+  public void unsetHandover() {
+    this.handover = null;
+  }
+
+  /** Returns true if field handover is set (has been assigned a value) and false otherwise */
+  public boolean isSetHandover() {
+    return this.handover != null;
+  }
+
+  public void setHandoverIsSet(boolean value) {
+    if (!value) {
+      this.handover = null;
+    }
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -155,6 +204,14 @@ public class Close implements org.apache.thrift.TBase<Close, Close._Fields>, jav
         unsetStreamId();
       } else {
         setStreamId((java.lang.Integer)value);
+      }
+      break;
+
+    case HANDOVER:
+      if (value == null) {
+        unsetHandover();
+      } else {
+        setHandover((Handover)value);
       }
       break;
 
@@ -167,6 +224,9 @@ public class Close implements org.apache.thrift.TBase<Close, Close._Fields>, jav
     switch (field) {
     case STREAM_ID:
       return getStreamId();
+
+    case HANDOVER:
+      return getHandover();
 
     }
     throw new java.lang.IllegalStateException();
@@ -182,6 +242,8 @@ public class Close implements org.apache.thrift.TBase<Close, Close._Fields>, jav
     switch (field) {
     case STREAM_ID:
       return isSetStreamId();
+    case HANDOVER:
+      return isSetHandover();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -208,6 +270,15 @@ public class Close implements org.apache.thrift.TBase<Close, Close._Fields>, jav
         return false;
     }
 
+    boolean this_present_handover = true && this.isSetHandover();
+    boolean that_present_handover = true && that.isSetHandover();
+    if (this_present_handover || that_present_handover) {
+      if (!(this_present_handover && that_present_handover))
+        return false;
+      if (!this.handover.equals(that.handover))
+        return false;
+    }
+
     return true;
   }
 
@@ -216,6 +287,10 @@ public class Close implements org.apache.thrift.TBase<Close, Close._Fields>, jav
     int hashCode = 1;
 
     hashCode = hashCode * 8191 + streamId;
+
+    hashCode = hashCode * 8191 + ((isSetHandover()) ? 131071 : 524287);
+    if (isSetHandover())
+      hashCode = hashCode * 8191 + handover.hashCode();
 
     return hashCode;
   }
@@ -234,6 +309,16 @@ public class Close implements org.apache.thrift.TBase<Close, Close._Fields>, jav
     }
     if (isSetStreamId()) {
       lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.streamId, other.streamId);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetHandover(), other.isSetHandover());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetHandover()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.handover, other.handover);
       if (lastComparison != 0) {
         return lastComparison;
       }
@@ -265,6 +350,16 @@ public class Close implements org.apache.thrift.TBase<Close, Close._Fields>, jav
     sb.append("streamId:");
     sb.append(this.streamId);
     first = false;
+    if (isSetHandover()) {
+      if (!first) sb.append(", ");
+      sb.append("handover:");
+      if (this.handover == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.handover);
+      }
+      first = false;
+    }
     sb.append(")");
     return sb.toString();
   }
@@ -272,6 +367,9 @@ public class Close implements org.apache.thrift.TBase<Close, Close._Fields>, jav
   public void validate() throws org.apache.thrift.TException {
     // check for required fields
     // check for sub-struct validity
+    if (handover != null) {
+      handover.validate();
+    }
   }
 
   private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
@@ -320,6 +418,15 @@ public class Close implements org.apache.thrift.TBase<Close, Close._Fields>, jav
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 2: // HANDOVER
+            if (schemeField.type == org.apache.thrift.protocol.TType.STRUCT) {
+              struct.handover = new Handover();
+              struct.handover.read(iprot);
+              struct.setHandoverIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -339,6 +446,13 @@ public class Close implements org.apache.thrift.TBase<Close, Close._Fields>, jav
       oprot.writeFieldBegin(STREAM_ID_FIELD_DESC);
       oprot.writeI32(struct.streamId);
       oprot.writeFieldEnd();
+      if (struct.handover != null) {
+        if (struct.isSetHandover()) {
+          oprot.writeFieldBegin(HANDOVER_FIELD_DESC);
+          struct.handover.write(oprot);
+          oprot.writeFieldEnd();
+        }
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -361,19 +475,30 @@ public class Close implements org.apache.thrift.TBase<Close, Close._Fields>, jav
       if (struct.isSetStreamId()) {
         optionals.set(0);
       }
-      oprot.writeBitSet(optionals, 1);
+      if (struct.isSetHandover()) {
+        optionals.set(1);
+      }
+      oprot.writeBitSet(optionals, 2);
       if (struct.isSetStreamId()) {
         oprot.writeI32(struct.streamId);
+      }
+      if (struct.isSetHandover()) {
+        struct.handover.write(oprot);
       }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, Close struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(1);
+      java.util.BitSet incoming = iprot.readBitSet(2);
       if (incoming.get(0)) {
         struct.streamId = iprot.readI32();
         struct.setStreamIdIsSet(true);
+      }
+      if (incoming.get(1)) {
+        struct.handover = new Handover();
+        struct.handover.read(iprot);
+        struct.setHandoverIsSet(true);
       }
     }
   }

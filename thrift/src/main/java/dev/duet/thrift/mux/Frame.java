@@ -17,6 +17,8 @@ public class Frame extends org.apache.thrift.TUnion<Frame, Frame._Fields> {
   private static final org.apache.thrift.protocol.TField WINDOW_UPDATE_FIELD_DESC = new org.apache.thrift.protocol.TField("windowUpdate", org.apache.thrift.protocol.TType.STRUCT, (short)6);
   private static final org.apache.thrift.protocol.TField PING_FIELD_DESC = new org.apache.thrift.protocol.TField("ping", org.apache.thrift.protocol.TType.STRUCT, (short)7);
   private static final org.apache.thrift.protocol.TField GO_AWAY_FIELD_DESC = new org.apache.thrift.protocol.TField("goAway", org.apache.thrift.protocol.TType.STRUCT, (short)8);
+  private static final org.apache.thrift.protocol.TField MOVE_FIELD_DESC = new org.apache.thrift.protocol.TField("move", org.apache.thrift.protocol.TType.STRUCT, (short)9);
+  private static final org.apache.thrift.protocol.TField RESUMED_FIELD_DESC = new org.apache.thrift.protocol.TField("resumed", org.apache.thrift.protocol.TType.STRUCT, (short)10);
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -27,7 +29,9 @@ public class Frame extends org.apache.thrift.TUnion<Frame, Frame._Fields> {
     RESET((short)5, "reset"),
     WINDOW_UPDATE((short)6, "windowUpdate"),
     PING((short)7, "ping"),
-    GO_AWAY((short)8, "goAway");
+    GO_AWAY((short)8, "goAway"),
+    MOVE((short)9, "move"),
+    RESUMED((short)10, "resumed");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -59,6 +63,10 @@ public class Frame extends org.apache.thrift.TUnion<Frame, Frame._Fields> {
           return PING;
         case 8: // GO_AWAY
           return GO_AWAY;
+        case 9: // MOVE
+          return MOVE;
+        case 10: // RESUMED
+          return RESUMED;
         default:
           return null;
       }
@@ -120,6 +128,10 @@ public class Frame extends org.apache.thrift.TUnion<Frame, Frame._Fields> {
         new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, Ping.class)));
     tmpMap.put(_Fields.GO_AWAY, new org.apache.thrift.meta_data.FieldMetaData("goAway", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, GoAway.class)));
+    tmpMap.put(_Fields.MOVE, new org.apache.thrift.meta_data.FieldMetaData("move", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, Move.class)));
+    tmpMap.put(_Fields.RESUMED, new org.apache.thrift.meta_data.FieldMetaData("resumed", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, Resumed.class)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(Frame.class, metaDataMap);
   }
@@ -188,6 +200,18 @@ public class Frame extends org.apache.thrift.TUnion<Frame, Frame._Fields> {
     return x;
   }
 
+  public static Frame move(Move value) {
+    Frame x = new Frame();
+    x.setMove(value);
+    return x;
+  }
+
+  public static Frame resumed(Resumed value) {
+    Frame x = new Frame();
+    x.setResumed(value);
+    return x;
+  }
+
 
   @Override
   protected void checkType(_Fields setField, java.lang.Object value) throws java.lang.ClassCastException {
@@ -232,6 +256,16 @@ public class Frame extends org.apache.thrift.TUnion<Frame, Frame._Fields> {
           break;
         }
         throw new java.lang.ClassCastException("Was expecting value of type GoAway for field 'goAway', but got " + value.getClass().getSimpleName());
+      case MOVE:
+        if (value instanceof Move) {
+          break;
+        }
+        throw new java.lang.ClassCastException("Was expecting value of type Move for field 'move', but got " + value.getClass().getSimpleName());
+      case RESUMED:
+        if (value instanceof Resumed) {
+          break;
+        }
+        throw new java.lang.ClassCastException("Was expecting value of type Resumed for field 'resumed', but got " + value.getClass().getSimpleName());
       default:
         throw new java.lang.IllegalArgumentException("Unknown field id " + setField);
     }
@@ -322,6 +356,26 @@ public class Frame extends org.apache.thrift.TUnion<Frame, Frame._Fields> {
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, field.type);
             return null;
           }
+        case MOVE:
+          if (field.type == MOVE_FIELD_DESC.type) {
+            Move move;
+            move = new Move();
+            move.read(iprot);
+            return move;
+          } else {
+            org.apache.thrift.protocol.TProtocolUtil.skip(iprot, field.type);
+            return null;
+          }
+        case RESUMED:
+          if (field.type == RESUMED_FIELD_DESC.type) {
+            Resumed resumed;
+            resumed = new Resumed();
+            resumed.read(iprot);
+            return resumed;
+          } else {
+            org.apache.thrift.protocol.TProtocolUtil.skip(iprot, field.type);
+            return null;
+          }
         default:
           throw new java.lang.IllegalStateException("setField wasn't null, but didn't match any of the case statements!");
       }
@@ -365,6 +419,14 @@ public class Frame extends org.apache.thrift.TUnion<Frame, Frame._Fields> {
       case GO_AWAY:
         GoAway goAway = (GoAway)value_;
         goAway.write(oprot);
+        return;
+      case MOVE:
+        Move move = (Move)value_;
+        move.write(oprot);
+        return;
+      case RESUMED:
+        Resumed resumed = (Resumed)value_;
+        resumed.write(oprot);
         return;
       default:
         throw new java.lang.IllegalStateException("Cannot write union with unknown field " + setField_);
@@ -416,6 +478,16 @@ public class Frame extends org.apache.thrift.TUnion<Frame, Frame._Fields> {
           goAway = new GoAway();
           goAway.read(iprot);
           return goAway;
+        case MOVE:
+          Move move;
+          move = new Move();
+          move.read(iprot);
+          return move;
+        case RESUMED:
+          Resumed resumed;
+          resumed = new Resumed();
+          resumed.read(iprot);
+          return resumed;
         default:
           throw new java.lang.IllegalStateException("setField wasn't null, but didn't match any of the case statements!");
       }
@@ -459,6 +531,14 @@ public class Frame extends org.apache.thrift.TUnion<Frame, Frame._Fields> {
         GoAway goAway = (GoAway)value_;
         goAway.write(oprot);
         return;
+      case MOVE:
+        Move move = (Move)value_;
+        move.write(oprot);
+        return;
+      case RESUMED:
+        Resumed resumed = (Resumed)value_;
+        resumed.write(oprot);
+        return;
       default:
         throw new java.lang.IllegalStateException("Cannot write union with unknown field " + setField_);
     }
@@ -483,6 +563,10 @@ public class Frame extends org.apache.thrift.TUnion<Frame, Frame._Fields> {
         return PING_FIELD_DESC;
       case GO_AWAY:
         return GO_AWAY_FIELD_DESC;
+      case MOVE:
+        return MOVE_FIELD_DESC;
+      case RESUMED:
+        return RESUMED_FIELD_DESC;
       default:
         throw new java.lang.IllegalArgumentException("Unknown field id " + setField);
     }
@@ -609,6 +693,32 @@ public class Frame extends org.apache.thrift.TUnion<Frame, Frame._Fields> {
     value_ = java.util.Objects.requireNonNull(value,"_Fields.GO_AWAY");
   }
 
+  public Move getMove() {
+    if (getSetField() == _Fields.MOVE) {
+      return (Move)getFieldValue();
+    } else {
+      throw new java.lang.RuntimeException("Cannot get field 'move' because union is currently set to " + getFieldDesc(getSetField()).name);
+    }
+  }
+
+  public void setMove(Move value) {
+    setField_ = _Fields.MOVE;
+    value_ = java.util.Objects.requireNonNull(value,"_Fields.MOVE");
+  }
+
+  public Resumed getResumed() {
+    if (getSetField() == _Fields.RESUMED) {
+      return (Resumed)getFieldValue();
+    } else {
+      throw new java.lang.RuntimeException("Cannot get field 'resumed' because union is currently set to " + getFieldDesc(getSetField()).name);
+    }
+  }
+
+  public void setResumed(Resumed value) {
+    setField_ = _Fields.RESUMED;
+    value_ = java.util.Objects.requireNonNull(value,"_Fields.RESUMED");
+  }
+
   public boolean isSetHello() {
     return setField_ == _Fields.HELLO;
   }
@@ -646,6 +756,16 @@ public class Frame extends org.apache.thrift.TUnion<Frame, Frame._Fields> {
 
   public boolean isSetGoAway() {
     return setField_ == _Fields.GO_AWAY;
+  }
+
+
+  public boolean isSetMove() {
+    return setField_ == _Fields.MOVE;
+  }
+
+
+  public boolean isSetResumed() {
+    return setField_ == _Fields.RESUMED;
   }
 
 

@@ -19,6 +19,7 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
   private static final org.apache.thrift.protocol.TField INITIAL_CONNECTION_WINDOW_FIELD_DESC = new org.apache.thrift.protocol.TField("initialConnectionWindow", org.apache.thrift.protocol.TType.I32, (short)4);
   private static final org.apache.thrift.protocol.TField MAX_FRAME_SIZE_FIELD_DESC = new org.apache.thrift.protocol.TField("maxFrameSize", org.apache.thrift.protocol.TType.I32, (short)5);
   private static final org.apache.thrift.protocol.TField MAX_CONCURRENT_STREAMS_FIELD_DESC = new org.apache.thrift.protocol.TField("maxConcurrentStreams", org.apache.thrift.protocol.TType.I32, (short)6);
+  private static final org.apache.thrift.protocol.TField STREAM_HANDOVER_FIELD_DESC = new org.apache.thrift.protocol.TField("streamHandover", org.apache.thrift.protocol.TType.BOOL, (short)7);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new HelloStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new HelloTupleSchemeFactory();
@@ -29,6 +30,7 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
   private int initialConnectionWindow; // required
   private int maxFrameSize; // required
   private int maxConcurrentStreams; // optional
+  private boolean streamHandover; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -52,7 +54,12 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
     /**
      * Most streams open at once that the sender accepts on this connection; absent: no limit.
      */
-    MAX_CONCURRENT_STREAMS((short)6, "maxConcurrentStreams");
+    MAX_CONCURRENT_STREAMS((short)6, "maxConcurrentStreams"),
+    /**
+     * The sender takes part in stream handover (MOVE, CLOSE with a Handover, OPEN with a Resume, RESUMED). A chat
+     * server sends MOVE only to a presenter that said so; absent: false.
+     */
+    STREAM_HANDOVER((short)7, "streamHandover");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -80,6 +87,8 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
           return MAX_FRAME_SIZE;
         case 6: // MAX_CONCURRENT_STREAMS
           return MAX_CONCURRENT_STREAMS;
+        case 7: // STREAM_HANDOVER
+          return STREAM_HANDOVER;
         default:
           return null;
       }
@@ -128,8 +137,9 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
   private static final int __INITIALCONNECTIONWINDOW_ISSET_ID = 2;
   private static final int __MAXFRAMESIZE_ISSET_ID = 3;
   private static final int __MAXCONCURRENTSTREAMS_ISSET_ID = 4;
+  private static final int __STREAMHANDOVER_ISSET_ID = 5;
   private byte __isset_bitfield = 0;
-  private static final _Fields optionals[] = {_Fields.MAX_CONCURRENT_STREAMS};
+  private static final _Fields optionals[] = {_Fields.MAX_CONCURRENT_STREAMS,_Fields.STREAM_HANDOVER};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -145,6 +155,8 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
     tmpMap.put(_Fields.MAX_CONCURRENT_STREAMS, new org.apache.thrift.meta_data.FieldMetaData("maxConcurrentStreams", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
+    tmpMap.put(_Fields.STREAM_HANDOVER, new org.apache.thrift.meta_data.FieldMetaData("streamHandover", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.BOOL)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(Hello.class, metaDataMap);
   }
@@ -184,6 +196,7 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
     this.initialConnectionWindow = other.initialConnectionWindow;
     this.maxFrameSize = other.maxFrameSize;
     this.maxConcurrentStreams = other.maxConcurrentStreams;
+    this.streamHandover = other.streamHandover;
   }
 
   @Override
@@ -204,6 +217,8 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
     this.maxFrameSize = 0;
     setMaxConcurrentStreamsIsSet(false);
     this.maxConcurrentStreams = 0;
+    setStreamHandoverIsSet(false);
+    this.streamHandover = false;
   }
 
   public int getVersion() {
@@ -376,6 +391,37 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __MAXCONCURRENTSTREAMS_ISSET_ID, value);
   }
 
+  /**
+   * The sender takes part in stream handover (MOVE, CLOSE with a Handover, OPEN with a Resume, RESUMED). A chat
+   * server sends MOVE only to a presenter that said so; absent: false.
+   */
+  public boolean isStreamHandover() {
+    return this.streamHandover;
+  }
+
+  /**
+   * The sender takes part in stream handover (MOVE, CLOSE with a Handover, OPEN with a Resume, RESUMED). A chat
+   * server sends MOVE only to a presenter that said so; absent: false.
+   */
+  public Hello setStreamHandover(boolean streamHandover) {
+    this.streamHandover = streamHandover;
+    setStreamHandoverIsSet(true);
+    return this;
+  }
+
+  public void unsetStreamHandover() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __STREAMHANDOVER_ISSET_ID);
+  }
+
+  /** Returns true if field streamHandover is set (has been assigned a value) and false otherwise */
+  public boolean isSetStreamHandover() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __STREAMHANDOVER_ISSET_ID);
+  }
+
+  public void setStreamHandoverIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __STREAMHANDOVER_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -427,6 +473,14 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
       }
       break;
 
+    case STREAM_HANDOVER:
+      if (value == null) {
+        unsetStreamHandover();
+      } else {
+        setStreamHandover((java.lang.Boolean)value);
+      }
+      break;
+
     }
   }
 
@@ -452,6 +506,9 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
     case MAX_CONCURRENT_STREAMS:
       return getMaxConcurrentStreams();
 
+    case STREAM_HANDOVER:
+      return isStreamHandover();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -476,6 +533,8 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
       return isSetMaxFrameSize();
     case MAX_CONCURRENT_STREAMS:
       return isSetMaxConcurrentStreams();
+    case STREAM_HANDOVER:
+      return isSetStreamHandover();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -547,6 +606,15 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
         return false;
     }
 
+    boolean this_present_streamHandover = true && this.isSetStreamHandover();
+    boolean that_present_streamHandover = true && that.isSetStreamHandover();
+    if (this_present_streamHandover || that_present_streamHandover) {
+      if (!(this_present_streamHandover && that_present_streamHandover))
+        return false;
+      if (this.streamHandover != that.streamHandover)
+        return false;
+    }
+
     return true;
   }
 
@@ -569,6 +637,10 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
     hashCode = hashCode * 8191 + ((isSetMaxConcurrentStreams()) ? 131071 : 524287);
     if (isSetMaxConcurrentStreams())
       hashCode = hashCode * 8191 + maxConcurrentStreams;
+
+    hashCode = hashCode * 8191 + ((isSetStreamHandover()) ? 131071 : 524287);
+    if (isSetStreamHandover())
+      hashCode = hashCode * 8191 + ((streamHandover) ? 131071 : 524287);
 
     return hashCode;
   }
@@ -641,6 +713,16 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetStreamHandover(), other.isSetStreamHandover());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetStreamHandover()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.streamHandover, other.streamHandover);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -692,6 +774,12 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
       if (!first) sb.append(", ");
       sb.append("maxConcurrentStreams:");
       sb.append(this.maxConcurrentStreams);
+      first = false;
+    }
+    if (isSetStreamHandover()) {
+      if (!first) sb.append(", ");
+      sb.append("streamHandover:");
+      sb.append(this.streamHandover);
       first = false;
     }
     sb.append(")");
@@ -789,6 +877,14 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 7: // STREAM_HANDOVER
+            if (schemeField.type == org.apache.thrift.protocol.TType.BOOL) {
+              struct.streamHandover = iprot.readBool();
+              struct.setStreamHandoverIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -825,6 +921,11 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
       if (struct.isSetMaxConcurrentStreams()) {
         oprot.writeFieldBegin(MAX_CONCURRENT_STREAMS_FIELD_DESC);
         oprot.writeI32(struct.maxConcurrentStreams);
+        oprot.writeFieldEnd();
+      }
+      if (struct.isSetStreamHandover()) {
+        oprot.writeFieldBegin(STREAM_HANDOVER_FIELD_DESC);
+        oprot.writeBool(struct.streamHandover);
         oprot.writeFieldEnd();
       }
       oprot.writeFieldStop();
@@ -864,7 +965,10 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
       if (struct.isSetMaxConcurrentStreams()) {
         optionals.set(5);
       }
-      oprot.writeBitSet(optionals, 6);
+      if (struct.isSetStreamHandover()) {
+        optionals.set(6);
+      }
+      oprot.writeBitSet(optionals, 7);
       if (struct.isSetVersion()) {
         oprot.writeI32(struct.version);
       }
@@ -883,12 +987,15 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
       if (struct.isSetMaxConcurrentStreams()) {
         oprot.writeI32(struct.maxConcurrentStreams);
       }
+      if (struct.isSetStreamHandover()) {
+        oprot.writeBool(struct.streamHandover);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, Hello struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(6);
+      java.util.BitSet incoming = iprot.readBitSet(7);
       if (incoming.get(0)) {
         struct.version = iprot.readI32();
         struct.setVersionIsSet(true);
@@ -912,6 +1019,10 @@ public class Hello implements org.apache.thrift.TBase<Hello, Hello._Fields>, jav
       if (incoming.get(5)) {
         struct.maxConcurrentStreams = iprot.readI32();
         struct.setMaxConcurrentStreamsIsSet(true);
+      }
+      if (incoming.get(6)) {
+        struct.streamHandover = iprot.readBool();
+        struct.setStreamHandoverIsSet(true);
       }
     }
   }

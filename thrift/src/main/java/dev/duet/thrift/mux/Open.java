@@ -23,6 +23,7 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
   private static final org.apache.thrift.protocol.TField TLS_FIELD_DESC = new org.apache.thrift.protocol.TField("tls", org.apache.thrift.protocol.TType.STRUCT, (short)7);
   private static final org.apache.thrift.protocol.TField FIRST_FRAME_FIELD_DESC = new org.apache.thrift.protocol.TField("firstFrame", org.apache.thrift.protocol.TType.STRING, (short)8);
   private static final org.apache.thrift.protocol.TField UNREACHABLE_FIELD_DESC = new org.apache.thrift.protocol.TField("unreachable", org.apache.thrift.protocol.TType.LIST, (short)9);
+  private static final org.apache.thrift.protocol.TField RESUME_FIELD_DESC = new org.apache.thrift.protocol.TField("resume", org.apache.thrift.protocol.TType.STRUCT, (short)10);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new OpenStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new OpenTupleSchemeFactory();
@@ -36,6 +37,7 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
   private @org.apache.thrift.annotation.Nullable TlsInfo tls; // optional
   private @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer firstFrame; // required
   private @org.apache.thrift.annotation.Nullable java.util.List<java.lang.String> unreachable; // optional
+  private @org.apache.thrift.annotation.Nullable Resume resume; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -63,7 +65,11 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
      * Members of the ring this presenter cannot reach (no healthy mux connection): it routed as if they were not on
      * the ring, and so may the receiver, which then takes the couple over (fenced in storage). Absent: none.
      */
-    UNREACHABLE((short)9, "unreachable");
+    UNREACHABLE((short)9, "unreachable"),
+    /**
+     * Present: this stream continues a session another chat server handed over (docs/protocol.md, "Handover").
+     */
+    RESUME((short)10, "resume");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -97,6 +103,8 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
           return FIRST_FRAME;
         case 9: // UNREACHABLE
           return UNREACHABLE;
+        case 10: // RESUME
+          return RESUME;
         default:
           return null;
       }
@@ -143,7 +151,7 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
   private static final int __STREAMID_ISSET_ID = 0;
   private static final int __RINGEPOCH_ISSET_ID = 1;
   private byte __isset_bitfield = 0;
-  private static final _Fields optionals[] = {_Fields.TLS,_Fields.UNREACHABLE};
+  private static final _Fields optionals[] = {_Fields.TLS,_Fields.UNREACHABLE,_Fields.RESUME};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -166,6 +174,8 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
     tmpMap.put(_Fields.UNREACHABLE, new org.apache.thrift.meta_data.FieldMetaData("unreachable", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.ListMetaData(org.apache.thrift.protocol.TType.LIST, 
             new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING))));
+    tmpMap.put(_Fields.RESUME, new org.apache.thrift.meta_data.FieldMetaData("resume", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, Resume.class)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(Open.class, metaDataMap);
   }
@@ -223,6 +233,9 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
       java.util.List<java.lang.String> __this__unreachable = new java.util.ArrayList<java.lang.String>(other.unreachable);
       this.unreachable = __this__unreachable;
     }
+    if (other.isSetResume()) {
+      this.resume = new Resume(other.resume);
+    }
   }
 
   @Override
@@ -243,6 +256,7 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
     this.tls = null;
     this.firstFrame = null;
     this.unreachable = null;
+    this.resume = null;
   }
 
   public int getStreamId() {
@@ -523,6 +537,37 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
     }
   }
 
+  /**
+   * Present: this stream continues a session another chat server handed over (docs/protocol.md, "Handover").
+   */
+  @org.apache.thrift.annotation.Nullable
+  public Resume getResume() {
+    return this.resume;
+  }
+
+  /**
+   * Present: this stream continues a session another chat server handed over (docs/protocol.md, "Handover").
+   */
+  public Open setResume(@org.apache.thrift.annotation.Nullable Resume resume) {
+    this.resume = resume;
+    return this;
+  }
+
+  public void unsetResume() {
+    this.resume = null;
+  }
+
+  /** Returns true if field resume is set (has been assigned a value) and false otherwise */
+  public boolean isSetResume() {
+    return this.resume != null;
+  }
+
+  public void setResumeIsSet(boolean value) {
+    if (!value) {
+      this.resume = null;
+    }
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -602,6 +647,14 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
       }
       break;
 
+    case RESUME:
+      if (value == null) {
+        unsetResume();
+      } else {
+        setResume((Resume)value);
+      }
+      break;
+
     }
   }
 
@@ -636,6 +689,9 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
     case UNREACHABLE:
       return getUnreachable();
 
+    case RESUME:
+      return getResume();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -666,6 +722,8 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
       return isSetFirstFrame();
     case UNREACHABLE:
       return isSetUnreachable();
+    case RESUME:
+      return isSetResume();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -764,6 +822,15 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
         return false;
     }
 
+    boolean this_present_resume = true && this.isSetResume();
+    boolean that_present_resume = true && that.isSetResume();
+    if (this_present_resume || that_present_resume) {
+      if (!(this_present_resume && that_present_resume))
+        return false;
+      if (!this.resume.equals(that.resume))
+        return false;
+    }
+
     return true;
   }
 
@@ -802,6 +869,10 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
     hashCode = hashCode * 8191 + ((isSetUnreachable()) ? 131071 : 524287);
     if (isSetUnreachable())
       hashCode = hashCode * 8191 + unreachable.hashCode();
+
+    hashCode = hashCode * 8191 + ((isSetResume()) ? 131071 : 524287);
+    if (isSetResume())
+      hashCode = hashCode * 8191 + resume.hashCode();
 
     return hashCode;
   }
@@ -904,6 +975,16 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetResume(), other.isSetResume());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetResume()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.resume, other.resume);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -995,6 +1076,16 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
       }
       first = false;
     }
+    if (isSetResume()) {
+      if (!first) sb.append(", ");
+      sb.append("resume:");
+      if (this.resume == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.resume);
+      }
+      first = false;
+    }
     sb.append(")");
     return sb.toString();
   }
@@ -1004,6 +1095,9 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
     // check for sub-struct validity
     if (tls != null) {
       tls.validate();
+    }
+    if (resume != null) {
+      resume.validate();
     }
   }
 
@@ -1128,6 +1222,15 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 10: // RESUME
+            if (schemeField.type == org.apache.thrift.protocol.TType.STRUCT) {
+              struct.resume = new Resume();
+              struct.resume.read(iprot);
+              struct.setResumeIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -1196,6 +1299,13 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
           oprot.writeFieldEnd();
         }
       }
+      if (struct.resume != null) {
+        if (struct.isSetResume()) {
+          oprot.writeFieldBegin(RESUME_FIELD_DESC);
+          struct.resume.write(oprot);
+          oprot.writeFieldEnd();
+        }
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -1242,7 +1352,10 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
       if (struct.isSetUnreachable()) {
         optionals.set(8);
       }
-      oprot.writeBitSet(optionals, 9);
+      if (struct.isSetResume()) {
+        optionals.set(9);
+      }
+      oprot.writeBitSet(optionals, 10);
       if (struct.isSetStreamId()) {
         oprot.writeI32(struct.streamId);
       }
@@ -1276,12 +1389,15 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
           }
         }
       }
+      if (struct.isSetResume()) {
+        struct.resume.write(oprot);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, Open struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(9);
+      java.util.BitSet incoming = iprot.readBitSet(10);
       if (incoming.get(0)) {
         struct.streamId = iprot.readI32();
         struct.setStreamIdIsSet(true);
@@ -1327,6 +1443,11 @@ public class Open implements org.apache.thrift.TBase<Open, Open._Fields>, java.i
           }
         }
         struct.setUnreachableIsSet(true);
+      }
+      if (incoming.get(9)) {
+        struct.resume = new Resume();
+        struct.resume.read(iprot);
+        struct.setResumeIsSet(true);
       }
     }
   }
