@@ -22,7 +22,7 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
                                ChatLimits limits, StoreSettings store, int maxClientFrameSize,
                                int muxStreamWindow, int muxConnectionWindow, int ioThreads,
                                SslContext directTls, int advertisedMuxPort, int muxMaxStreams,
-                               Duration unreachableReportTtl, MuxTls muxTls) {
+                               Duration unreachableReportTtl, MuxTls muxTls, boolean streamHandover) {
 
     public ChatServerConfig {
         Objects.requireNonNull(id, "id");
@@ -52,7 +52,7 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
 
     public MuxSettings muxSettings() {
         return new MuxSettings(id, muxStreamWindow, muxConnectionWindow, maxClientFrameSize + 16 * 1024,
-                muxMaxStreams);
+                muxMaxStreams, streamHandover);
     }
 
     /** Defaults for everything but the id and the token keys. */
@@ -76,6 +76,7 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
         private int ioThreads = 0;
         private SslContext directTls;
         private int muxMaxStreams = MuxSettings.DEFAULT_MAX_CONCURRENT_STREAMS;
+        private boolean streamHandover = true;
         private Duration unreachableReportTtl = DEFAULT_UNREACHABLE_REPORT_TTL;
         private MuxTls muxTls;
 
@@ -174,6 +175,12 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
             return this;
         }
 
+        /** Whether sessions are handed over to their next owner through the presenter (when it takes part too). */
+        public Builder streamHandover(boolean value) {
+            streamHandover = value;
+            return this;
+        }
+
         public Builder directTls(SslContext value) {
             directTls = value;
             return this;
@@ -183,7 +190,7 @@ public record ChatServerConfig(String id, String advertisedHost, String bindAddr
             return new ChatServerConfig(id, advertisedHost, bindAddress, muxPort, clientPort, adminPort, tokenKeys,
                     ringPath, virtualNodes, weight, limits, store, maxClientFrameSize, muxStreamWindow,
                     muxConnectionWindow, ioThreads, directTls, advertisedMuxPort, muxMaxStreams, unreachableReportTtl,
-                    muxTls);
+                    muxTls, streamHandover);
         }
     }
 }

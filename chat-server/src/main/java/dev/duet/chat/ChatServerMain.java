@@ -106,6 +106,11 @@ public final class ChatServerMain implements Callable<Integer> {
             + "connection (announced in HELLO; beyond it RESET OVERLOAD).")
     int muxMaxStreams = MuxSettings.DEFAULT_MAX_CONCURRENT_STREAMS;
 
+    @Option(names = "--stream-handover", arity = "1", description = "Whether sessions of a couple that moves (ring "
+            + "change, drain) are handed over to the new owner through the presenter, without a reconnect (true or "
+            + "false).")
+    boolean streamHandover = true;
+
     @Option(names = "--unreachable-report-ttl", description = "How long a presenter's report that a member is "
             + "unreachable makes this server take over that member's couples (ISO-8601).")
     Duration unreachableReportTtl = ChatServerConfig.DEFAULT_UNREACHABLE_REPORT_TTL;
@@ -227,7 +232,7 @@ public final class ChatServerMain implements Callable<Integer> {
                         .withProbe(storeProbeInterval, storeProbeTimeout))
                 .maxClientFrameSize(maxClientFrameSize)
                 .muxWindows(muxWindows.streamWindow(), muxWindows.connectionWindow()).muxMaxStreams(muxMaxStreams)
-                .unreachableReportTtl(unreachableReportTtl).muxTls(tls).build();
+                .unreachableReportTtl(unreachableReportTtl).muxTls(tls).streamHandover(streamHandover).build();
         CuratorFrameworkFactory.Builder client = CuratorFrameworkFactory.builder()
                 .connectString(zookeeper.connectString()).sessionTimeoutMs(zookeeper.sessionTimeoutMillis())
                 .connectionTimeoutMs(zookeeper.connectionTimeoutMillis())

@@ -83,6 +83,11 @@ public final class ChatMetrics {
         registry.counter("duet.chat.protocol.errors", "reason", reason).increment();
     }
 
+    /** A stream handover: {@code handed_over} and {@code resumed} on success, else why it fell back. */
+    void handover(String result) {
+        registry.counter("duet.chat.handovers", "result", result).increment();
+    }
+
     void sessionEnded(String reason) {
         registry.counter("duet.chat.sessions.ended", "reason", reason).increment();
     }

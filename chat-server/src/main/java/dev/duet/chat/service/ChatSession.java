@@ -2,6 +2,7 @@ package dev.duet.chat.service;
 
 import dev.duet.chat.store.ConcurrentAppendException;
 import dev.duet.chat.store.OwnershipLostException;
+import dev.duet.protocol.client.ClientFrameDecoder;
 import dev.duet.protocol.client.MalformedMessageException;
 import dev.duet.protocol.client.MessageCatalog;
 import dev.duet.protocol.client.ThriftMessage;
@@ -9,6 +10,7 @@ import dev.duet.protocol.logging.RateLimitedLog;
 import dev.duet.protocol.client.UnknownMethodException;
 import dev.duet.protocol.codec.FrameTimeoutException;
 import dev.duet.protocol.mux.StreamChannel;
+import dev.duet.protocol.mux.StreamEvent;
 import dev.duet.ring.Member;
 import dev.duet.thrift.chat.ChatError;
 import dev.duet.thrift.chat.ChatService;
@@ -17,8 +19,10 @@ import dev.duet.thrift.chat.ErrorCode;
 import dev.duet.thrift.chat.Message;
 import dev.duet.thrift.chat.SessionEndReason;
 import dev.duet.thrift.chat.TokenClaims;
+import dev.duet.thrift.mux.Handover;
 import dev.duet.thrift.mux.Open;
 import dev.duet.thrift.mux.ResetCode;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -38,6 +42,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -67,6 +72,17 @@ import java.util.function.Supplier;
  * pushed is dropped, and a push that would skip a seq first fills the gap from HBase. Pushes held during a catch-up
  * are bounded ({@link #MAX_HELD}); beyond that the catch-up reads the rest from HBase instead.
  *
+ * <h3>Moving</h3>
+ * When the couple moves (a ring change) or the server drains, a session on a stream whose presenter takes part in
+ * handovers asks it to pause the client ({@code MOVE}), answers every call it has read, and — once the presenter's
+ * {@code CLOSE} says every client byte is here — ends the stream with a {@code Handover}: the original {@code OPEN},
+ * the last seq pushed and the client bytes after the last whole frame it decoded. The presenter resumes the session on
+ * the new owner, and the client sees nothing. Without a handover (a direct client, a presenter that does not take part,
+ * no pause within {@link #HANDOVER_PAUSE_MILLIS}, more unread bytes than a frame holds) the session answers what it has
+ * in progress, says {@code sessionEnding} and ends. A stream opened with a {@code Resume} verifies the token and claims
+ * the couple as any other, then answers with {@code RESUMED} instead of an {@code AuthResponse} and pushes from the
+ * seq after the old owner's last.
+ *
  * <h3>Ending</h3>
  * Unreadable input is answered {@code EXCEPTION(PROTOCOL_ERROR)} after the calls before it, then ends the session
  * (stream reset {@code PROTOCOL_ERROR}, or connection closed) with a metric and a log line; an unknown method gets a
@@ -88,6 +104,10 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
     static final int MAX_HELD = 256;
     /** Longest wait, when moving or draining, for the client to take the replies and the notice before the reset. */
     private static final long LEAVE_DEADLINE_SECONDS = 5;
+    /** Longest wait for the presenter to pause the client for a handover before leaving without one. */
+    static final long HANDOVER_PAUSE_MILLIS = 1_000;
+    /** Room in a handover's {@code CLOSE} for everything but the first frame and the unread bytes. */
+    private static final int HANDOVER_OVERHEAD_BYTES = 4096;
 
     private final ChatOperations operations;
     private ChannelHandlerContext ctx;
@@ -106,6 +126,12 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> authTimer;
     private ScheduledFuture<?> expiryTimer;
     private boolean moving;
+    /** Completes true once the presenter paused the client for a handover, false when it will not. */
+    private CompletableFuture<Boolean> paused;
+    /** The handover is written: nothing more goes to this client from here. */
+    private boolean handingOver;
+    /** This stream resumes a session handed over by another chat server. */
+    private boolean resuming;
     private boolean ended;
     /** A message did not decode: nothing more is read, and the stream ends once the calls before it are answered. */
     private boolean unreadable;
@@ -149,6 +175,14 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
         whenWritable = null;
         releaseWritableWaiter();
         ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == StreamEvent.INPUT_CLOSED && paused != null) {
+            paused.complete(true);
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override
@@ -240,7 +274,8 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
 
     private CompletableFuture<Void> handle(ThriftMessage call) {
         operations.metrics().request(call.name());
-        if (moving || ended || !ctx.channel().isActive()) {
+        // Moving with a handover, every call read is answered here: the new owner gets only the bytes after them.
+        if ((moving && paused == null) || handingOver || ended || !ctx.channel().isActive()) {
             return CompletableFuture.completedFuture(null);
         }
         if (identity == null && !call.name().equals("authenticate")) {
@@ -258,7 +293,10 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
         }
         return result.handleAsync((value, failure) -> {
             if (failure == null) {
-                reply(call, value);
+                // A resumed authenticate is answered with RESUMED on the mux, not with a reply.
+                if (value != null) {
+                    reply(call, value);
+                }
                 if (afterReply != null) {
                     Runnable next = afterReply;
                     afterReply = null;
@@ -269,6 +307,9 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
                         ? failure.getCause() : failure;
                 if (cause instanceof SessionEndException end) {
                     refuse(call, end);
+                } else if (resuming && identity == null) {
+                    operations.metrics().handover("resume_failed");
+                    end(ResetCode.OVERLOAD, null, "resume_failed", "could not resume: " + cause);
                 } else {
                     reply(call, error(call.name(), asChatError(call.name(), cause)));
                 }
@@ -313,6 +354,7 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
     private CompletableFuture<ChatService.authenticate_result> authenticate(ChatService.authenticate_args args)
             throws SessionEndException {
         Open open = ctx.channel() instanceof StreamChannel stream ? stream.openFrame() : null;
+        resuming = open != null && open.isSetResume();
         TokenClaims claims = operations.admit(args.getRequest(), open);
         identity = claims;
         catchingUp = true;
@@ -327,6 +369,13 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
             }
             cancel(authTimer);
             scheduleExpiry(claims);
+            if (resuming) {
+                lastPushedSeq = Math.min(open.getResume().getLastPushedSeq(), response.getLastSeq());
+                ((StreamChannel) ctx.channel()).acceptResumed();
+                operations.metrics().handover("resumed");
+                afterReply = () -> catchUp(lastPushedSeq + 1, response.getLastSeq());
+                return null;
+            }
             // A client claiming more than exists (Long.MAX_VALUE: "only new messages") has seen everything.
             lastPushedSeq = Math.min(lastSeen, response.getLastSeq());
             afterReply = () -> catchUp(lastPushedSeq + 1, response.getLastSeq());
@@ -358,7 +407,7 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
      * held meanwhile (reading the held messages from HBase too if there were more than {@link #MAX_HELD}).
      */
     private void catchUp(long from, long to) {
-        if (!ctx.channel().isActive() || ended) {
+        if (!ctx.channel().isActive() || ended || handingOver) {
             return;
         }
         if (from > to) {
@@ -404,7 +453,7 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
     void push(ThriftMessage push, long seq) {
         ctx.executor().execute(() -> {
             // No identity: the session's start failed after a fan-out had already found it among the couple's.
-            if (!ctx.channel().isActive() || ended || identity == null) {
+            if (!ctx.channel().isActive() || ended || handingOver || identity == null) {
                 return;
             }
             if (catchingUp) {
@@ -451,14 +500,15 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(push, ctx.voidPromise());
     }
 
-    /** The couple moved to {@code owner} (null: unknown here): answer what is in progress, say so, then end. */
+    /** The couple moved to {@code owner} (null: unknown here): hand the session over, or answer, say so, and end. */
     public void moveTo(Member owner) {
         leave(SessionEndReason.MOVED, owner == null ? "couple moved" : "couple moved to " + owner.id(), owner);
     }
 
-    /** The server is draining: answer what is in progress, say so, then end. */
+    /** The server is draining: hand the session over, or answer what is in progress, say so, and end. */
     public void drain() {
-        leave(SessionEndReason.DRAINING, "server draining", null);
+        Member owner = couple == null ? null : operations.owners().ownerElsewhere(couple.id());
+        leave(SessionEndReason.DRAINING, "server draining", owner);
     }
 
     private void leave(SessionEndReason reason, String detail, Member owner) {
@@ -470,15 +520,71 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
             ctx.channel().config().setAutoRead(false);
             releaseWritableWaiter();
             Runnable finish = () -> end(ResetCode.MOVED, owner, reason.name().toLowerCase(), null);
-            // The deadline runs from now: the calls in progress and the notice wait behind what the client has not
-            // read yet, and a client that reads nothing is reset at the deadline all the same.
+            // The deadline runs from now: the calls in progress and the notice (or the handover) wait behind what the
+            // client has not read yet, and a client that reads nothing is reset at the deadline all the same.
             ScheduledFuture<?> deadline = ctx.executor().schedule(finish, LEAVE_DEADLINE_SECONDS, TimeUnit.SECONDS);
-            tail.whenCompleteAsync((ignored, failure) -> ctx.writeAndFlush(ThriftMessage.oneway("sessionEnding",
-                    new ClientEvents.sessionEnding_args(reason, detail))).addListener(written -> {
-                        deadline.cancel(false);
-                        finish.run();
-                    }), ctx.executor());
+            tail.thenCombine(pauseForHandover(), (done, pausedNow) -> pausedNow)
+                    .whenCompleteAsync((pausedNow, failure) -> {
+                        if (Boolean.TRUE.equals(pausedNow) && handOver(owner, deadline)) {
+                            return;
+                        }
+                        ctx.writeAndFlush(ThriftMessage.oneway("sessionEnding",
+                                new ClientEvents.sessionEnding_args(reason, detail))).addListener(written -> {
+                                    deadline.cancel(false);
+                                    finish.run();
+                                });
+                    }, ctx.executor());
         });
+    }
+
+    /** Sends {@code MOVE} when the presenter takes part in handovers; completes once it paused the client, or not. */
+    private CompletableFuture<Boolean> pauseForHandover() {
+        if (!(ctx.channel() instanceof StreamChannel stream) || !stream.canHandOver() || unreadable) {
+            return CompletableFuture.completedFuture(false);
+        }
+        paused = new CompletableFuture<Boolean>().completeOnTimeout(false, HANDOVER_PAUSE_MILLIS,
+                TimeUnit.MILLISECONDS);
+        stream.requestHandover();
+        return paused;
+    }
+
+    /**
+     * Ends the stream with a handover to {@code owner} (null: the presenter's ring decides); false, having sent nothing,
+     * when this session cannot be handed over.
+     */
+    private boolean handOver(Member owner, ScheduledFuture<?> deadline) {
+        StreamChannel stream = (StreamChannel) ctx.channel();
+        if (identity == null || unreadable || ended || !stream.isActive()) {
+            operations.metrics().handover(identity == null ? "not_authenticated" : "ended");
+            return false;
+        }
+        ClientFrameDecoder decoder = ctx.pipeline().get(ClientFrameDecoder.class);
+        ByteBuf partial = decoder == null ? Unpooled.EMPTY_BUFFER : decoder.partialFrame();
+        ByteBuf queued = stream.takeUnread();
+        byte[] unread = new byte[partial.readableBytes() + queued.readableBytes()];
+        partial.getBytes(partial.readerIndex(), unread, 0, partial.readableBytes());
+        queued.readBytes(unread, partial.readableBytes(), queued.readableBytes());
+        queued.release();
+        Open original = stream.openFrame();
+        if (original.getFirstFrame().length + unread.length + HANDOVER_OVERHEAD_BYTES > stream.peerMaxFrameSize()) {
+            operations.metrics().handover("too_large");
+            return false;
+        }
+        handingOver = true;
+        Handover handover = new Handover(original, lastPushedSeq, ByteBuffer.wrap(unread))
+                .setRingEpoch(operations.owners().epoch());
+        if (owner != null) {
+            handover.setOwner(owner.id());
+        }
+        stream.handOver(handover).addListener(sent -> {
+            if (sent.isSuccess()) {
+                deadline.cancel(false);
+                ended = true;
+                operations.metrics().handover("handed_over");
+                operations.metrics().sessionEnded("handed_over");
+            }
+        });
+        return true;
     }
 
     // ---- replies and ending ----
@@ -529,7 +635,8 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
             couple = null;
         }
         String reason = end.resetCode().name().toLowerCase();
-        if (ctx.channel() instanceof StreamChannel && end.resetCode() == ResetCode.NOT_OWNER) {
+        // A refused resumption writes nothing to the client: the presenter tries elsewhere, or tells the client.
+        if (resuming || ctx.channel() instanceof StreamChannel && end.resetCode() == ResetCode.NOT_OWNER) {
             end(ResetCode.NOT_OWNER, end.owner(), reason, end.getMessage());
             return;
         }
