@@ -1,6 +1,7 @@
 package dev.duet.presenter;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -10,6 +11,7 @@ import dev.duet.protocol.logging.RateLimitedLog;
 import dev.duet.protocol.mux.StreamChannel;
 
 import java.io.IOException;
+import java.util.ArrayDeque;
 
 /**
  * The client side of one relayed client, installed once the route is settled and every protocol handler is gone:
@@ -17,13 +19,21 @@ import java.io.IOException;
  * When the stream's window or the mux connection is full, the client stops being read; the client leaving closes
  * the stream, and an idle client is closed. A client failing is logged through a {@link RateLimitedLog}, since all of
  * them may fail at once.
+ *
+ * <p>During a handover the client is {@linkplain #pause() paused}: what it already sent and this side had read is
+ * held, in order, until the session is {@linkplain #switchTo resumed} on its new stream, where it follows the bytes the
+ * old owner did not consume.
  */
 final class ClientRelay extends ChannelInboundHandlerAdapter {
     private static final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(ClientRelay.class));
 
-    private final StreamChannel stream;
-    private final StreamRelay streamSide;
     private final PresenterMetrics metrics;
+    private StreamChannel stream;
+    private StreamRelay streamSide;
+    /** While a handover is under way: the client's bytes read since the pause; null otherwise. */
+    private ArrayDeque<ByteBuf> held;
+
+    private ChannelHandlerContext ctx;
 
     ClientRelay(StreamChannel stream, StreamRelay streamSide, PresenterMetrics metrics) {
         this.stream = stream;
@@ -32,14 +42,73 @@ final class ClientRelay extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf buf = (ByteBuf) msg;
         metrics.fromClient(buf.readableBytes());
+        if (held != null) {
+            held.add(buf);
+            return;
+        }
         stream.write(buf, stream.voidPromise());
+    }
+
+    /** The chat server asked for a handover: stop reading the client, hold what was read, close the stream's output. */
+    void pause() {
+        if (held == null) {
+            held = new ArrayDeque<>(2);
+            stream.closeOutput();
+        }
+        client().config().setAutoRead(false);
+    }
+
+    /**
+     * The session carries on at {@code next}: the old owner's {@code unread} bytes go first, then what was held, then
+     * the client is read again.
+     */
+    void switchTo(StreamChannel next, StreamRelay nextSide, ByteBuf unread) {
+        stream = next;
+        streamSide = nextSide;
+        if (unread.isReadable()) {
+            stream.write(unread, stream.voidPromise());
+        } else {
+            unread.release();
+        }
+        for (ByteBuf buf; (buf = held.poll()) != null; ) {
+            stream.write(buf, stream.voidPromise());
+        }
+        held = null;
+        stream.flush();
+        client().config().setAutoRead(true);
+    }
+
+    /** The handover failed: what was held will never be sent. */
+    void abandon() {
+        releaseHeld();
+    }
+
+    private void releaseHeld() {
+        if (held != null) {
+            for (ByteBuf buf; (buf = held.poll()) != null; ) {
+                buf.release();
+            }
+        }
+    }
+
+    private Channel client() {
+        return ctx.channel();
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (held != null) {
+            ctx.fireChannelReadComplete();
+            return;
+        }
         stream.flush();
         if (!stream.isWritable()) {
             ctx.channel().config().setAutoRead(false);
@@ -70,6 +139,7 @@ final class ClientRelay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        releaseHeld();
         stream.close();
         ctx.fireChannelInactive();
     }

@@ -53,7 +53,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Every failure here can happen to every client at once (a chat server or the ring down), so each is counted in
  * a meter and logged through a {@link RateLimitedLog}: one line per kind of failure per 10 s.
  */
-final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
+final class FirstPacketRouter extends ChannelInboundHandlerAdapter implements StreamRoute {
     private static final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(FirstPacketRouter.class));
 
     private final Routing routing;
@@ -158,7 +158,7 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
         if (session != null) {
             open.setTls(new TlsInfo(session.getProtocol(), session.getCipherSuite(), resumed()));
         }
-        StreamRelay relay = new StreamRelay(ctx.channel(), this, routing.metrics());
+        StreamRelay relay = new StreamRelay(ctx.channel(), this, routing);
         current = relay;
         Member target = owner;
         cancelRouteTimer();
@@ -201,7 +201,8 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
     }
 
     /** The chat server answered on {@code stream}: from now on, relay everything unparsed. */
-    void accepted(Channel stream, StreamRelay relay) {
+    @Override
+    public void accepted(Channel stream, StreamRelay relay) {
         ctx.executor().execute(() -> {
             if (relay != current || !ctx.channel().isActive()) {
                 stream.close();
@@ -220,7 +221,8 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter {
     }
 
     /** The stream of {@code relay} ended before the chat server answered. */
-    void refused(StreamRelay relay, StreamResetEvent reset) {
+    @Override
+    public void refused(StreamRelay relay, StreamResetEvent reset) {
         ctx.executor().execute(() -> {
             if (relay != current || !ctx.channel().isActive()) {
                 return;

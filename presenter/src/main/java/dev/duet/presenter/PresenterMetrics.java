@@ -16,6 +16,7 @@ final class PresenterMetrics {
     private final Counter bytesFromClients;
     private final Counter bytesToClients;
     private final Timer routingLatency;
+    private final Timer handoverLatency;
 
     PresenterMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -25,6 +26,9 @@ final class PresenterMetrics {
         bytesToClients = registry.counter("duet.presenter.bytes", "direction", "to_clients");
         routingLatency = LatencyBuckets.timer("duet.presenter.routing.latency")
                 .description("time from a client's first frame to its chat server's answer, retries included")
+                .register(registry);
+        handoverLatency = LatencyBuckets.timer("duet.presenter.handover.latency")
+                .description("time from a chat server's handover to the new owner accepting the resumed stream")
                 .register(registry);
     }
 
@@ -75,6 +79,16 @@ final class PresenterMetrics {
     /** A client's route settled {@code nanos} after its first frame arrived. */
     void routeSettled(long nanos) {
         routingLatency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A handover ended: {@code resumed}, or why the client was told to reconnect instead. */
+    void handover(String result) {
+        registry.counter("duet.presenter.handovers", "result", result).increment();
+    }
+
+    /** A handed-over session was resumed {@code nanos} after its old owner's handover arrived. */
+    void handoverSettled(long nanos) {
+        handoverLatency.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     void fromClient(int bytes) {

@@ -1,5 +1,8 @@
 package dev.duet.presenter;
 
+import dev.duet.protocol.mux.StreamChannel;
+import dev.duet.protocol.mux.StreamEvent;
+import dev.duet.protocol.mux.StreamHandoverEvent;
 import dev.duet.protocol.mux.StreamResetEvent;
 import dev.duet.thrift.mux.ResetCode;
 import io.netty.buffer.ByteBuf;
@@ -12,27 +15,32 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The chat-server side of one relayed client: the only handler of the client's {@link
- * dev.duet.protocol.mux.StreamChannel}. Bytes from the chat server go to the client as they are (no copy). When the
- * client cannot take more, this stream stops reading, which withholds its window credit, which stops the chat server:
- * nothing piles up here. Until the chat server's first bytes (its answer to {@code authenticate}) the route is not
- * settled: a reset then goes back to the {@link FirstPacketRouter}, which may try another chat server.
+ * The chat-server side of one relayed client: the only handler of the client's {@link StreamChannel}. Bytes from the
+ * chat server go to the client as they are (no copy). When the client cannot take more, this stream stops reading,
+ * which withholds its window credit, which stops the chat server: nothing piles up here. Until the chat server's
+ * answer (its first bytes, or {@code RESUMED} on a resumed stream) the route is not settled: a reset then goes back to
+ * the {@link StreamRoute}, which may try another chat server.
+ *
+ * <p>A chat server handing the session over asks first ({@code MOVE}): the {@link ClientRelay} pauses the client and
+ * closes the stream's output. Its handover arrives after every byte it sent, and a {@link StreamHandover} resumes the
+ * session on the new owner; this stream then closes without closing the client.
  */
 final class StreamRelay extends ChannelInboundHandlerAdapter {
     private static final long FLUSH_DEADLINE_SECONDS = 5;
 
     private final Channel client;
+    private final Routing routing;
     /** Until the chat server answered; then dropped, so an idle relayed client holds nothing of its routing. */
-    private FirstPacketRouter router;
-    private final PresenterMetrics metrics;
+    private StreamRoute route;
     private volatile boolean relaying;
     private boolean answered;
+    private boolean handedOver;
     private StreamResetEvent reset;
 
-    StreamRelay(Channel client, FirstPacketRouter router, PresenterMetrics metrics) {
+    StreamRelay(Channel client, StreamRoute route, Routing routing) {
         this.client = client;
-        this.router = router;
-        this.metrics = metrics;
+        this.route = route;
+        this.routing = routing;
     }
 
     /** The client side is wired up: writability may now steer the client's reading. */
@@ -42,20 +50,24 @@ final class StreamRelay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        metrics.streamOpened();
+        routing.metrics().streamOpened();
         ctx.fireChannelActive();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf buf = (ByteBuf) msg;
+        answer(ctx);
+        routing.metrics().toClient(buf.readableBytes());
+        client.write(buf, client.voidPromise());
+    }
+
+    private void answer(ChannelHandlerContext ctx) {
         if (!answered) {
             answered = true;
-            router.accepted(ctx.channel(), this);
-            router = null;
+            route.accepted(ctx.channel(), this);
+            route = null;
         }
-        metrics.toClient(buf.readableBytes());
-        client.write(buf, client.voidPromise());
     }
 
     @Override
@@ -88,16 +100,37 @@ final class StreamRelay extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof StreamResetEvent event) {
             reset = event;
+        } else if (evt == StreamEvent.RESUMED) {
+            answer(ctx);
+        } else if (evt == StreamEvent.MOVE_REQUESTED) {
+            // Queued behind the task that installs the ClientRelay: the answer came before the MOVE.
+            client.eventLoop().execute(() -> {
+                ClientRelay clientSide = client.pipeline().get(ClientRelay.class);
+                if (clientSide != null) {
+                    clientSide.pause();
+                }
+            });
+        } else if (evt instanceof StreamHandoverEvent event) {
+            handedOver = true;
+            String from = ((StreamChannel) ctx.channel()).peerNodeId();
+            client.eventLoop().execute(() -> {
+                ClientRelay clientSide = client.pipeline().get(ClientRelay.class);
+                if (clientSide != null && client.isActive()) {
+                    new StreamHandover(routing, client, clientSide, event.handover(), from).start();
+                } else {
+                    client.close();
+                }
+            });
         }
         ctx.fireUserEventTriggered(evt);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        metrics.streamClosed();
+        routing.metrics().streamClosed();
         if (!answered) {
-            router.refused(this, reset);
-        } else if (!client.eventLoop().isShuttingDown()) {
+            route.refused(this, reset);
+        } else if (!handedOver && !client.eventLoop().isShuttingDown()) {
             closeClient();
         }
     }
