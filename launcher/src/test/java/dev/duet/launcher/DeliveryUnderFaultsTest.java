@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -30,11 +31,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.LongStream;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -267,31 +267,13 @@ class DeliveryUnderFaultsTest {
 
     private void checkCouple(HBaseChatStore store, String couple, Map<String, SendResult> acknowledged,
                              String context) throws Exception {
-        long last = store.lastSeq(couple).get(1, TimeUnit.MINUTES);
-        List<Message> history = store.range(couple, 1, last).get(1, TimeUnit.MINUTES);
-        List<Long> expected = LongStream.rangeClosed(1, last).boxed().toList();
-        assertEquals(expected, history.stream().map(Message::getSeq).toList(), "dense history; " + context);
-        Map<String, Long> storedSeqs = new HashMap<>();
-        for (Message message : history) {
-            String key = couple + "/" + message.getSenderId() + "/" + message.getClientMsgId();
-            assertEquals(null, storedSeqs.put(key, message.getSeq()), key + " stored twice; " + context);
-            assertEquals(message.getSenderId() + " says " + message.getClientMsgId(), message.getBody(), context);
-        }
-        long acks = acknowledged.keySet().stream().filter(key -> key.startsWith(couple + "/")).count();
-        assertEquals(acks, history.size(), "every stored message was acknowledged, once; " + context);
-        acknowledged.forEach((key, ack) -> {
-            if (key.startsWith(couple + "/")) {
-                assertNotNull(storedSeqs.get(key), key + " acknowledged but not stored; " + context);
-                assertEquals(storedSeqs.get(key), ack.getSeq(), key + " acknowledged with another seq; " + context);
-            }
-        });
-        for (Device device : devices) {
+        Map<String, Supplier<List<Long>>> received = new LinkedHashMap<>();
+        for (int i = 0; i < devices.size(); i++) {
+            Device device = devices.get(i);
             if (device.couple.equals(couple)) {
-                assertTrue(ChatCluster.waitFor(() -> device.received().size() >= last),
-                        device.user + " of " + couple + " got " + device.received().size() + " of " + last
-                                + "; " + context);
-                assertEquals(expected, device.received(), device.user + " of " + couple + "; " + context);
+                received.put(device.user + " (device " + i + ")", device::received);
             }
         }
+        CoupleHistory.check(store, couple, acknowledged, received, context);
     }
 }

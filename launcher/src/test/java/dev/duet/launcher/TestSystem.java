@@ -11,7 +11,10 @@ import dev.duet.client.DuetClient;
 import dev.duet.presenter.Presenter;
 import dev.duet.presenter.PresenterConfig;
 import dev.duet.presenter.SelfSignedCertificate;
+import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.auth.TokenSigner;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -25,6 +28,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
@@ -41,6 +46,8 @@ final class TestSystem implements AutoCloseable {
     private final CuratorFramework zookeeper;
     private final List<AutoCloseable> started = new ArrayList<>();
     private Presenter presenter;
+    private final Map<String, ChatServer> servers = new ConcurrentHashMap<>();
+    private final SimpleMeterRegistry presenterMeters = new SimpleMeterRegistry();
 
     TestSystem(Path dir, String ringPath) throws Exception {
         this.ringPath = ringPath;
@@ -75,23 +82,49 @@ final class TestSystem implements AutoCloseable {
 
     ChatServer startServer(String id, UnaryOperator<ChatServerConfig.Builder> customize, CuratorFramework via)
             throws Exception {
-        ChatServer server = ChatServer.start(customize.apply(ChatServerConfig.builder(id, ChatCluster.KEYS)
+        return startServer(id, ChatCluster.KEYS, customize, via);
+    }
+
+    /** A chat server that verifies tokens with {@code keys}. */
+    ChatServer startServer(String id, TokenKeys keys, UnaryOperator<ChatServerConfig.Builder> customize,
+                           CuratorFramework via) throws Exception {
+        ChatServer server = ChatServer.start(customize.apply(ChatServerConfig.builder(id, keys)
                         .bindAddress("127.0.0.1").muxPort(0).ringPath(ringPath).store(ChatCluster.STORE)).build(),
                 SharedHBase.get().clientConfiguration(), via, new SimpleMeterRegistry(), Duration.ofMinutes(1));
         started.add(server);
+        servers.put(id, server);
         return server;
+    }
+
+    /** The chat server started last with {@code id}. */
+    ChatServer startedServer(String id) {
+        return servers.get(id);
     }
 
     Presenter startPresenter(UnaryOperator<PresenterConfig.Builder> customize) throws Exception {
         presenter = Presenter.start(customize.apply(PresenterConfig.builder("presenter-1", certificate.certificate(),
                         certificate.privateKey(), ChatCluster.KEYS).bindAddress("127.0.0.1").port(0).ringPath(ringPath))
-                .build(), zookeeper, new SimpleMeterRegistry());
+                .build(), zookeeper, presenterMeters);
         started.add(presenter);
         return presenter;
     }
 
     Presenter presenter() {
         return presenter;
+    }
+
+    /** The meters of the presenter started last. */
+    SimpleMeterRegistry presenterMeters() {
+        return presenterMeters;
+    }
+
+    CuratorFramework zookeeper() {
+        return zookeeper;
+    }
+
+    /** The TLS a raw test client needs to trust the presenter. */
+    SslContext clientTls() throws IOException {
+        return SslContextBuilder.forClient().trustManager(certificate.certificate().toFile()).build();
     }
 
     /** An SDK client of {@code user} in {@code couple}, through the presenter. */
