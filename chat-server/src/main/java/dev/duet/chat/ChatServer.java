@@ -230,6 +230,13 @@ public final class ChatServer implements Closeable {
         draining = true;
         registered = null;
         ring.deregister();
+        // The listeners close first: a presenter replacing a connection told GOAWAY is refused, and every connection
+        // accepted before is in the group the GOAWAY goes to (the pool to this member is retired once it is off the
+        // presenter's ring and no connection serves).
+        muxListener.close().sync();
+        if (clientListener != null) {
+            clientListener.close().sync();
+        }
         for (Channel connection : muxConnections) {
             connection.eventLoop().execute(() -> {
                 MuxHandler mux = connection.pipeline().get(MuxHandler.class);
@@ -237,12 +244,6 @@ public final class ChatServer implements Closeable {
                     mux.goAway("draining");
                 }
             });
-        }
-        // New connections are refused: a presenter's replacement for a connection told GOAWAY fails, and its pool
-        // is retired once the member is off its ring.
-        muxListener.close().sync();
-        if (clientListener != null) {
-            clientListener.close().sync();
         }
         long end = System.nanoTime() + deadline.toNanos();
         do {

@@ -10,6 +10,7 @@ import dev.duet.presenter.Presenter;
 import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.auth.TokenSigner;
 import dev.duet.protocol.client.ThriftMessage;
+import dev.duet.protocol.transport.NettyTransport;
 import dev.duet.thrift.chat.ChatService;
 import dev.duet.thrift.chat.ClientEvents;
 import dev.duet.thrift.chat.Message;
@@ -17,7 +18,7 @@ import dev.duet.thrift.chat.SendResult;
 import dev.duet.thrift.chat.SessionEndReason;
 import io.micrometer.core.instrument.Counter;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -232,7 +233,7 @@ class StreamHandoverTest {
 
         Pipeliner(String couple) throws Exception {
             this.couple = couple;
-            rawClients = new NioEventLoopGroup(1);
+            rawClients = NettyTransport.best().newGroup(1, new DefaultThreadFactory("raw-client"));
             client = TestChatClient.connect(rawClients, system.presenter().port(), system.clientTls());
             String token = new TokenSigner(ChatCluster.KEYS, Clock.systemUTC()).sign(user, couple, "nobody",
                     Duration.ofHours(1));
@@ -266,10 +267,10 @@ class StreamHandoverTest {
             int first = seqId + 1;
             for (String id : ids) {
                 int mine = ++seqId;
-                CompletableFuture<ThriftMessage> reply = client.expectReply(mine);
+                CompletableFuture<ThriftMessage> reply = client.callAsync("sendMessage", mine,
+                        new ChatService.sendMessage_args(id, user + " says " + id));
                 reply.thenRun(() -> arrivals.add(mine));
                 replies.add(reply);
-                client.callAsync("sendMessage", mine, new ChatService.sendMessage_args(id, user + " says " + id));
             }
             List<String> retry = new ArrayList<>();
             for (int k = 0; k < ids.size(); k++) {

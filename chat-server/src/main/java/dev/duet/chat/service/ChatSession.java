@@ -523,11 +523,14 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
             // The deadline runs from now: the calls in progress and the notice (or the handover) wait behind what the
             // client has not read yet, and a client that reads nothing is reset at the deadline all the same.
             ScheduledFuture<?> deadline = ctx.executor().schedule(finish, LEAVE_DEADLINE_SECONDS, TimeUnit.SECONDS);
-            tail.thenCombine(pauseForHandover(), (done, pausedNow) -> pausedNow)
+            // The calls to answer first are those read by the time the presenter paused the client: none come after.
+            pauseForHandover().thenComposeAsync(pausedNow -> tail.thenApply(done -> pausedNow), ctx.executor())
                     .whenCompleteAsync((pausedNow, failure) -> {
                         if (Boolean.TRUE.equals(pausedNow) && handOver(owner, deadline)) {
                             return;
                         }
+                        log.debug("{} leaves {} without a handover (paused: {})", identity == null ? null
+                                : identity.getUserId(), ctx.channel(), pausedNow);
                         ctx.writeAndFlush(ThriftMessage.oneway("sessionEnding",
                                 new ClientEvents.sessionEnding_args(reason, detail))).addListener(written -> {
                                     deadline.cancel(false);
@@ -637,7 +640,7 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
         String reason = end.resetCode().name().toLowerCase();
         // A refused resumption writes nothing to the client: the presenter tries elsewhere, or tells the client.
         if (resuming || ctx.channel() instanceof StreamChannel && end.resetCode() == ResetCode.NOT_OWNER) {
-            end(ResetCode.NOT_OWNER, end.owner(), reason, end.getMessage());
+            end(end.resetCode(), end.owner(), reason, end.getMessage());
             return;
         }
         reply(call, error(call.name(), new ChatError(end.errorCode(), end.getMessage())))

@@ -8,7 +8,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.AbstractChannel;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelMetadata;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
@@ -60,7 +59,13 @@ public final class StreamChannel extends AbstractChannel {
     private final MuxHandler mux;
     private final int streamId;
     private final Open openFrame;
-    private final ChannelConfig config = new DefaultChannelConfig(this);
+    /** Turning autoRead off also withdraws a read already requested: no DATA arriving later is delivered. */
+    private final ChannelConfig config = new DefaultChannelConfig(this) {
+        @Override
+        protected void autoReadCleared() {
+            readRequested = false;
+        }
+    };
     /** Small at first: an idle stream holds nothing, and a busy one grows it. */
     private final ArrayDeque<ByteBuf> inbound = new ArrayDeque<>(4);
     private final int initialReceiveWindow;
@@ -131,7 +136,12 @@ public final class StreamChannel extends AbstractChannel {
      * what the peer sends. Any thread.
      */
     public void closeOutput() {
-        writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) written -> {
+        EventLoop loop = eventLoop();
+        if (!loop.inEventLoop()) {
+            loop.execute(this::closeOutput);
+            return;
+        }
+        afterQueuedWrites().addListener(written -> {
             if (written.isSuccess() && open && !reset && !outputClosed) {
                 outputClosed = true;
                 mux.writeClose(streamId);
@@ -158,8 +168,8 @@ public final class StreamChannel extends AbstractChannel {
      * has gone out as DATA. The future fails if the stream ends first. On the event loop.
      */
     public ChannelFuture handOver(Handover handover) {
-        ChannelFuture written = writeAndFlush(Unpooled.EMPTY_BUFFER);
-        written.addListener((ChannelFutureListener) done -> {
+        ChannelFuture written = afterQueuedWrites();
+        written.addListener(done -> {
             if (done.isSuccess() && open && !reset && !outputClosed) {
                 outputClosed = true;
                 mux.writeHandover(streamId, handover);
@@ -167,6 +177,17 @@ public final class StreamChannel extends AbstractChannel {
             }
         });
         return written;
+    }
+
+    /**
+     * Completes once everything already written has gone out as DATA. An empty buffer queued past the pipeline: through
+     * it, a chat server's frame encoder would make a frame of it.
+     */
+    private ChannelFuture afterQueuedWrites() {
+        ChannelPromise promise = newPromise();
+        unsafe().write(Unpooled.EMPTY_BUFFER, promise);
+        unsafe().flush();
+        return promise;
     }
 
     /** Chat server side: accepts a resumed stream ({@code RESUMED}). On the event loop. */
