@@ -104,6 +104,8 @@ class ChatServerMuxTest {
         authenticated(remaining);
 
         cluster.startServer("chat-b");
+        // The session asks for a handover, which this presenter never answers: it falls back to telling the client.
+        leaving.moveRequested().get(30, TimeUnit.SECONDS);
         ThriftMessage notice = leaving.client().nextPush(30);
         assertEquals("sessionEnding", notice.name());
         assertEquals(SessionEndReason.MOVED, ((ClientEvents.sessionEnding_args) notice.body()).getReason());

@@ -502,16 +502,17 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
 
     /** The couple moved to {@code owner} (null: unknown here): hand the session over, or answer, say so, and end. */
     public void moveTo(Member owner) {
-        leave(SessionEndReason.MOVED, owner == null ? "couple moved" : "couple moved to " + owner.id(), owner);
+        leave(SessionEndReason.MOVED, owner == null ? "couple moved" : "couple moved to " + owner.id(), owner, true);
     }
 
     /** The server is draining: hand the session over, or answer what is in progress, say so, and end. */
     public void drain() {
+        // The last server of the ring (the whole system stopping) has no one to hand over to: its clients are told.
         Member owner = couple == null ? null : operations.owners().ownerElsewhere(couple.id());
-        leave(SessionEndReason.DRAINING, "server draining", owner);
+        leave(SessionEndReason.DRAINING, "server draining", owner, operations.owners().hasOtherMembers());
     }
 
-    private void leave(SessionEndReason reason, String detail, Member owner) {
+    private void leave(SessionEndReason reason, String detail, Member owner, boolean mayHandOver) {
         ctx.executor().execute(() -> {
             if (moving || ended) {
                 return;
@@ -524,7 +525,8 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
             // client has not read yet, and a client that reads nothing is reset at the deadline all the same.
             ScheduledFuture<?> deadline = ctx.executor().schedule(finish, LEAVE_DEADLINE_SECONDS, TimeUnit.SECONDS);
             // The calls to answer first are those read by the time the presenter paused the client: none come after.
-            pauseForHandover().thenComposeAsync(pausedNow -> tail.thenApply(done -> pausedNow), ctx.executor())
+            pauseForHandover(mayHandOver)
+                    .thenComposeAsync(pausedNow -> tail.thenApply(done -> pausedNow), ctx.executor())
                     .whenCompleteAsync((pausedNow, failure) -> {
                         if (Boolean.TRUE.equals(pausedNow) && handOver(owner, deadline)) {
                             return;
@@ -541,8 +543,8 @@ public final class ChatSession extends ChannelInboundHandlerAdapter {
     }
 
     /** Sends {@code MOVE} when the presenter takes part in handovers; completes once it paused the client, or not. */
-    private CompletableFuture<Boolean> pauseForHandover() {
-        if (!(ctx.channel() instanceof StreamChannel stream) || !stream.canHandOver() || unreadable) {
+    private CompletableFuture<Boolean> pauseForHandover(boolean mayHandOver) {
+        if (!mayHandOver || !(ctx.channel() instanceof StreamChannel stream) || !stream.canHandOver() || unreadable) {
             return CompletableFuture.completedFuture(false);
         }
         paused = new CompletableFuture<Boolean>().completeOnTimeout(false, HANDOVER_PAUSE_MILLIS,

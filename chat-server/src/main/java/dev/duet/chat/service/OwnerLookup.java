@@ -114,6 +114,11 @@ public final class OwnerLookup {
         return owner == null || owner.id().equals(selfId) ? null : owner;
     }
 
+    /** Whether the current view holds a member other than this server: one a draining session can move to. */
+    public boolean hasOtherMembers() {
+        return view().members().keySet().stream().anyMatch(id -> !id.equals(selfId));
+    }
+
     /** This server's claim on {@code coupleId} from the current view; null when the view gives it to another member. */
     OwnerClaim claimFor(String coupleId) {
         RingMembership.Snapshot snapshot = ring.snapshot();

@@ -6,6 +6,7 @@ import dev.duet.protocol.mux.MuxHandler;
 import dev.duet.protocol.mux.MuxSettings;
 import dev.duet.protocol.tls.MuxTls;
 import dev.duet.protocol.mux.StreamChannel;
+import dev.duet.protocol.mux.StreamEvent;
 import dev.duet.protocol.mux.StreamResetEvent;
 import dev.duet.protocol.transport.NettyTransport;
 import dev.duet.thrift.mux.Open;
@@ -63,6 +64,7 @@ public final class MuxTestConnection implements AutoCloseable {
             throws Exception {
         TestChatClient client = new TestChatClient();
         CompletableFuture<StreamResetEvent> reset = new CompletableFuture<>();
+        CompletableFuture<Void> moveRequested = new CompletableFuture<>();
         int seqId = 1;
         Open open = new Open(0, 0, user, couple, partner, "127.0.0.1:40000",
                 ByteBuffer.wrap(TestChatClient.authenticateFrame(seqId, token, lastSeenSeq)));
@@ -77,6 +79,8 @@ public final class MuxTestConnection implements AutoCloseable {
                     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
                         if (evt instanceof StreamResetEvent event) {
                             reset.complete(event);
+                        } else if (evt == StreamEvent.MOVE_REQUESTED) {
+                            moveRequested.complete(null);
                         }
                         ctx.fireUserEventTriggered(evt);
                     }
@@ -89,7 +93,7 @@ public final class MuxTestConnection implements AutoCloseable {
                 stream.completeExceptionally(f.cause());
             }
         }));
-        return new OpenedStream(stream.get(10, TimeUnit.SECONDS), client, authReply, reset);
+        return new OpenedStream(stream.get(10, TimeUnit.SECONDS), client, authReply, reset, moveRequested);
     }
 
     public int streamCount() throws Exception {
@@ -105,8 +109,12 @@ public final class MuxTestConnection implements AutoCloseable {
         channel.close().syncUninterruptibly();
     }
 
+    /**
+     * {@code moveRequested}: the chat server asked for a handover ({@code MOVE}). This test presenter never pauses
+     * the client for one, so the session then ends as without a handover.
+     */
     public record OpenedStream(StreamChannel stream, TestChatClient client,
                                CompletableFuture<dev.duet.protocol.client.ThriftMessage> authReply,
-                               CompletableFuture<StreamResetEvent> reset) {
+                               CompletableFuture<StreamResetEvent> reset, CompletableFuture<Void> moveRequested) {
     }
 }

@@ -10,7 +10,6 @@ import dev.duet.thrift.mux.WindowUpdate;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
@@ -36,14 +35,7 @@ class MuxHandlerTest {
     private MuxPair pair;
 
     private ChannelHandler recordingInitializer() {
-        return new ChannelInitializer<StreamChannel>() {
-            @Override
-            protected void initChannel(StreamChannel channel) {
-                StreamRecorder recorder = new StreamRecorder();
-                accepted.add(recorder);
-                channel.pipeline().addLast(recorder);
-            }
-        };
+        return StreamRecorder.recordingInto(accepted);
     }
 
     @AfterEach

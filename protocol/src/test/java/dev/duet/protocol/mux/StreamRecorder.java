@@ -2,7 +2,9 @@ package dev.duet.protocol.mux;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 
 import java.io.ByteArrayOutputStream;
@@ -54,6 +56,18 @@ final class StreamRecorder extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         inactive = true;
+    }
+
+    /** An initializer for accepted streams that gives each a recorder, added to {@code accepted}. */
+    static ChannelHandler recordingInto(List<StreamRecorder> accepted) {
+        return new ChannelInitializer<StreamChannel>() {
+            @Override
+            protected void initChannel(StreamChannel channel) {
+                StreamRecorder recorder = new StreamRecorder();
+                accepted.add(recorder);
+                channel.pipeline().addLast(recorder);
+            }
+        };
     }
 
     int received() {
