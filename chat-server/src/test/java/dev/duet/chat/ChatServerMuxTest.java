@@ -5,12 +5,15 @@ import dev.duet.chat.testing.MuxTestConnection;
 import dev.duet.chat.testing.MuxTestConnection.OpenedStream;
 import dev.duet.chat.testing.TestChatClient;
 import dev.duet.protocol.client.ThriftMessage;
+import dev.duet.protocol.mux.MuxSettings;
 import dev.duet.protocol.mux.StreamResetEvent;
 import dev.duet.thrift.chat.AuthResponse;
 import dev.duet.thrift.chat.ClientEvents;
 import dev.duet.thrift.chat.SendResult;
 import dev.duet.thrift.chat.SessionEndReason;
 import dev.duet.thrift.mux.ResetCode;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,6 +53,16 @@ class ChatServerMuxTest {
 
     private static AuthResponse authenticated(OpenedStream stream) throws Exception {
         return TestChatClient.success(stream.authReply().get(30, TimeUnit.SECONDS));
+    }
+
+    /** Today's fallback: the client is told {@code sessionEnding(MOVED)}, then the stream is reset to the new owner. */
+    private static void assertToldMovedAndReset(OpenedStream stream, String owner) throws Exception {
+        ThriftMessage notice = stream.client().nextPush(30);
+        assertEquals("sessionEnding", notice.name());
+        assertEquals(SessionEndReason.MOVED, ((ClientEvents.sessionEnding_args) notice.body()).getReason());
+        StreamResetEvent reset = stream.reset().get(30, TimeUnit.SECONDS);
+        assertEquals(ResetCode.MOVED, reset.code());
+        assertEquals(owner, reset.owner());
     }
 
     @Test
@@ -106,13 +119,30 @@ class ChatServerMuxTest {
         cluster.startServer("chat-b");
         // The session asks for a handover, which this presenter never answers: it falls back to telling the client.
         leaving.moveRequested().get(30, TimeUnit.SECONDS);
-        ThriftMessage notice = leaving.client().nextPush(30);
-        assertEquals("sessionEnding", notice.name());
-        assertEquals(SessionEndReason.MOVED, ((ClientEvents.sessionEnding_args) notice.body()).getReason());
-        StreamResetEvent reset = leaving.reset().get(30, TimeUnit.SECONDS);
-        assertEquals(ResetCode.MOVED, reset.code());
-        assertEquals("chat-b", reset.owner());
+        assertToldMovedAndReset(leaving, "chat-b");
         assertEquals(1, remaining.client().send("m-1", "still served by chat-a").getSeq());
+    }
+
+    @Test
+    void aStreamWhoseHandoverWouldNotFitInOneFrameIsToldAndReset() throws Exception {
+        ChatServer a = cluster.startServer("chat-a");
+        String moving = coupleOwnedBy("chat-b", "chat-a", "chat-b");
+        // A presenter taking frames of at most 16 KB, and a client midway through a 30 KB frame: the handover would
+        // carry the first frame and the 20 KB received of that one, more than the presenter accepts in one frame.
+        MuxSettings smallFrames = new MuxSettings("test-presenter", MuxSettings.DEFAULT_STREAM_WINDOW,
+                MuxSettings.DEFAULT_CONNECTION_WINDOW, 16 * 1024);
+        OpenedStream leaving = open(cluster.muxTo(a, smallFrames), "ann", moving, "bob", 0);
+        authenticated(leaving);
+        ByteBuf partial = Unpooled.buffer().writeInt(30_000).writeByte(0).writeZero(20_000);
+        leaving.stream().pipeline().firstContext().writeAndFlush(partial).sync();
+
+        cluster.startServer("chat-b");
+        leaving.moveRequested().get(30, TimeUnit.SECONDS);
+        leaving.stream().closeOutput();
+        assertToldMovedAndReset(leaving, "chat-b");
+        MeterRegistry metrics = cluster.registry("chat-a");
+        assertEquals(1, metrics.counter("duet.chat.handovers", "result", "too_large").count());
+        assertEquals(0, metrics.counter("duet.chat.handovers", "result", "handed_over").count());
     }
 
     @Test

@@ -5,9 +5,11 @@ import dev.duet.chat.ChatServerConfig;
 import dev.duet.chat.store.StoreSettings;
 import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.auth.TokenSigner;
+import dev.duet.protocol.mux.MuxSettings;
 import dev.duet.protocol.transport.NettyTransport;
 import dev.duet.ring.HashRing;
 import dev.duet.ring.Member;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -20,7 +22,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 
@@ -37,6 +41,7 @@ public final class ChatCluster implements AutoCloseable {
     private final String ringPath = "/rings/" + UUID.randomUUID();
     private final TokenSigner signer = new TokenSigner(KEYS, Clock.systemUTC());
     private final List<ChatServer> servers = new ArrayList<>();
+    private final Map<String, MeterRegistry> registries = new ConcurrentHashMap<>();
     private final List<AutoCloseable> clients = new ArrayList<>();
     private final EventLoopGroup clientGroup = NettyTransport.best().newGroup(2, new DefaultThreadFactory("test-client"));
 
@@ -58,10 +63,17 @@ public final class ChatCluster implements AutoCloseable {
         ChatServerConfig config = customize.apply(ChatServerConfig.builder(id, KEYS)
                 .bindAddress("127.0.0.1").muxPort(0).clientPort(0).ringPath(ringPath).store(STORE).ioThreads(2))
                 .build();
-        ChatServer server = ChatServer.start(config, SharedHBase.get().clientConfiguration(), zookeeper,
-                new SimpleMeterRegistry(), Duration.ofSeconds(60));
+        MeterRegistry registry = new SimpleMeterRegistry();
+        ChatServer server = ChatServer.start(config, SharedHBase.get().clientConfiguration(), zookeeper, registry,
+                Duration.ofSeconds(60));
+        registries.put(id, registry);
         servers.add(server);
         return server;
+    }
+
+    /** The metrics of the chat server started last with {@code id}. */
+    public MeterRegistry registry(String id) {
+        return registries.get(id);
     }
 
     public void stop(ChatServer server) {
@@ -80,7 +92,12 @@ public final class ChatCluster implements AutoCloseable {
     }
 
     public MuxTestConnection muxTo(ChatServer server) throws Exception {
-        MuxTestConnection connection = MuxTestConnection.connect(clientGroup, server.muxPort());
+        return muxTo(server, MuxSettings.defaults("test-presenter"));
+    }
+
+    /** A mux connection whose presenter side announces {@code settings}. */
+    public MuxTestConnection muxTo(ChatServer server, MuxSettings settings) throws Exception {
+        MuxTestConnection connection = MuxTestConnection.connect(clientGroup, server.muxPort(), settings);
         clients.add(connection);
         return connection;
     }

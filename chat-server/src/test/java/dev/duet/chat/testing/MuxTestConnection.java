@@ -32,7 +32,7 @@ public final class MuxTestConnection implements AutoCloseable {
     }
 
     public static MuxTestConnection connect(EventLoopGroup group, int port) throws Exception {
-        return connect(group, port, null);
+        return connect(group, port, (MuxTls) null);
     }
 
     /** Over mutual TLS when {@code tls} is given (a presenter's side), in plain TCP otherwise. */
@@ -43,7 +43,17 @@ public final class MuxTestConnection implements AutoCloseable {
     /** Over mutual TLS, expecting the chat server's certificate to name {@code host}. */
     public static MuxTestConnection connect(EventLoopGroup group, int port, MuxTls tls, String host)
             throws Exception {
-        MuxHandler mux = new MuxHandler(MuxHandler.Role.OPENER, MuxSettings.defaults("test-presenter"), null);
+        return connect(group, port, tls, host, MuxSettings.defaults("test-presenter"));
+    }
+
+    /** In plain TCP, announcing {@code settings} in this side's {@code HELLO}. */
+    public static MuxTestConnection connect(EventLoopGroup group, int port, MuxSettings settings) throws Exception {
+        return connect(group, port, null, "127.0.0.1", settings);
+    }
+
+    private static MuxTestConnection connect(EventLoopGroup group, int port, MuxTls tls, String host,
+                                             MuxSettings settings) throws Exception {
+        MuxHandler mux = new MuxHandler(MuxHandler.Role.OPENER, settings, null);
         Channel channel = new Bootstrap().group(group).channel(NettyTransport.best().clientChannel())
                 .handler(new ChannelInitializer<>() {
                     @Override
@@ -110,8 +120,9 @@ public final class MuxTestConnection implements AutoCloseable {
     }
 
     /**
-     * {@code moveRequested}: the chat server asked for a handover ({@code MOVE}). This test presenter never pauses
-     * the client for one, so the session then ends as without a handover.
+     * {@code moveRequested}: the chat server asked for a handover ({@code MOVE}). This test presenter pauses the client
+     * for one only when a test calls {@link StreamChannel#closeOutput()}; otherwise the session ends as without a
+     * handover.
      */
     public record OpenedStream(StreamChannel stream, TestChatClient client,
                                CompletableFuture<dev.duet.protocol.client.ThriftMessage> authReply,
