@@ -3,6 +3,7 @@ package dev.duet.presenter;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.OpenSslSessionTicketKey;
+import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -26,6 +27,13 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class ServerTls implements java.io.Closeable {
     private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
+    /**
+     * The native buffer each connection keeps, for its whole life, for TLS records BoringSSL writes while Netty is
+     * reading (the handshake flights, session tickets, alerts). Netty's default, 2 KB, is most of an idle
+     * connection's native memory; what does not fit waits for the next wrap, which writes straight into the socket's
+     * buffer, so a small one costs a handshake one more pass and holds nothing once it is done.
+     */
+    static final int HANDSHAKE_BUFFER_BYTES = 256;
 
     private final Path certificateChain;
     private final Path privateKey;
@@ -82,6 +90,7 @@ public final class ServerTls implements java.io.Closeable {
         // Sessions resume from tickets, which every presenter sharing the keys decrypts; a per-process cache of
         // sessions by id would only hold a native session per full handshake that no other presenter can use.
         ((OpenSslSessionContext) built.sessionContext()).setSessionCacheEnabled(false);
+        ((ReferenceCountedOpenSslContext) built).setBioNonApplicationBufferSize(HANDSHAKE_BUFFER_BYTES);
         apply(built);
         SslContext previous = context.getAndSet(built);
         loadedCertificate = certificateTime;
