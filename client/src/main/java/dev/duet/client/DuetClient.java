@@ -212,10 +212,11 @@ public final class DuetClient implements AutoCloseable {
                     } catch (ChatError refused) {
                         if (refused.getCode() == ErrorCode.AUTH_FAILED) {
                             // For good, also on a reconnect (the token expired): nothing waits on a dead client.
-                            setState(ConnectionState.AUTH_FAILED);
+                            // Closed before the app hears of it, so a send made from the listener fails at once.
                             closed = true;
                             session.completeExceptionally(refused);
                             sends.values().forEach(send -> send.result().completeExceptionally(refused));
+                            setState(ConnectionState.AUTH_FAILED);
                             ch.close();
                             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                             return;
