@@ -36,6 +36,7 @@ final class MuxPools {
     private final MeterRegistry registry;
     private final AtomicLong healthVersion = new AtomicLong();
     private final Supplier<HashRing> ring;
+    private volatile boolean goingAway;
 
     /** {@code ring}: the ring as the presenter has it now (the same one it routes by). */
     MuxPools(Bootstrap bootstrap, MuxSettings settings, int poolSize, MuxTimings timings, MuxTls tls,
@@ -130,7 +131,13 @@ final class MuxPools {
     }
 
     void goAway() {
+        goingAway = true;
         pools.values().forEach(MuxPool::goAway);
+    }
+
+    /** Whether this presenter sent {@code GOAWAY}: it opens no more streams, resumed ones included. */
+    boolean isGoingAway() {
+        return goingAway;
     }
 
     void close() {

@@ -34,8 +34,9 @@ import java.util.concurrent.TimeUnit;
  * member that handed the session over. A NACK ({@code NOT_OWNER}, {@code OVERLOAD}) or a stream that could not be
  * opened is tried again after {@link #RETRY_MILLIS}, following the owner a {@code NOT_OWNER} names: ring views settle
  * within moments of a change. Anything else, or no acceptance within {@link PresenterConfig#routeTimeout()}, falls back
- * to what happens without a handover: the client gets {@code sessionEnding(MOVED)} and is closed, and reconnects.
- * All of it runs on the client's event loop.
+ * to what happens without a handover: the client gets {@code sessionEnding(MOVED)} and is closed, and reconnects. A
+ * draining presenter resumes nothing: its client gets {@code sessionEnding(DRAINING)} at once. All of it runs on the
+ * client's event loop.
  */
 final class StreamHandover implements StreamRoute {
     private static final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(StreamHandover.class));
@@ -62,8 +63,8 @@ final class StreamHandover implements StreamRoute {
     }
 
     void start() {
-        deadline = client.eventLoop().schedule(() -> fail("timeout"), routing.config().routeTimeout().toMillis(),
-                TimeUnit.MILLISECONDS);
+        deadline = client.eventLoop().schedule(() -> fail("timeout", SessionEndReason.MOVED),
+                routing.config().routeTimeout().toMillis(), TimeUnit.MILLISECONDS);
         attempt(handover.isSetOwner() ? handover.getOwner() : null);
     }
 
@@ -73,6 +74,11 @@ final class StreamHandover implements StreamRoute {
         }
         if (!client.isActive()) {
             finish("client_gone");
+            return;
+        }
+        if (routing.pools().isGoingAway()) {
+            // Draining: this presenter opens no more streams, so the client had better reconnect elsewhere now.
+            fail("presenter_draining", SessionEndReason.DRAINING);
             return;
         }
         RoutingView.Snapshot view = routing.view().current();
@@ -139,7 +145,7 @@ final class StreamHandover implements StreamRoute {
             if (reset != null && reset.isRetryable()) {
                 retryLater(reset.code() == ResetCode.NOT_OWNER ? reset.owner() : null);
             } else {
-                fail(reset == null ? "closed" : reset.code().name().toLowerCase());
+                fail(reset == null ? "closed" : reset.code().name().toLowerCase(), SessionEndReason.MOVED);
             }
         });
     }
@@ -150,8 +156,11 @@ final class StreamHandover implements StreamRoute {
         routing.metrics().handover(result);
     }
 
-    /** Tells the client its session moved (a whole frame: the old owner stopped between two), then closes it. */
-    private void fail(String reason) {
+    /**
+     * Tells the client why its session ends ({@code ending}: a whole frame, the old owner stopped between two), then
+     * closes it.
+     */
+    private void fail(String reason, SessionEndReason ending) {
         if (done) {
             return;
         }
@@ -166,7 +175,8 @@ final class StreamHandover implements StreamRoute {
         ByteBuf notice;
         try {
             notice = ThriftMessageCodec.encodeFrame(client.alloc(), ThriftMessage.oneway("sessionEnding",
-                    new ClientEvents.sessionEnding_args(SessionEndReason.MOVED, "couple moved")));
+                    new ClientEvents.sessionEnding_args(ending, ending == SessionEndReason.DRAINING
+                            ? "presenter draining" : "couple moved")));
         } catch (TException e) {
             client.close();
             return;

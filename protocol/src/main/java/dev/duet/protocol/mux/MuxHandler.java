@@ -114,6 +114,11 @@ public final class MuxHandler extends ChannelDuplexHandler {
         return goAwayReceived || goAwaySent;
     }
 
+    /** Whether the peer sent {@code GOAWAY}: it opens no more streams here. */
+    boolean isGoneAwayByPeer() {
+        return goAwayReceived;
+    }
+
     /** Whether both HELLOs announced stream handover. */
     public boolean handoverAgreed() {
         return local.streamHandover() && peer != null && peer.streamHandover();

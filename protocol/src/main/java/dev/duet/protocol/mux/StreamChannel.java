@@ -108,9 +108,12 @@ public final class StreamChannel extends AbstractChannel {
         return openFrame;
     }
 
-    /** Whether both ends announced stream handover in their {@code HELLO}s. */
+    /**
+     * Whether this stream's session can be handed over: both ends announced stream handover in their {@code HELLO}s,
+     * and the peer has not sent {@code GOAWAY} (a presenter going away opens no stream to resume the session on).
+     */
     public boolean canHandOver() {
-        return mux.handoverAgreed();
+        return mux.handoverAgreed() && !mux.isGoneAwayByPeer();
     }
 
     /** The node id the peer announced in its {@code HELLO}: the chat server or presenter at the other end. */
