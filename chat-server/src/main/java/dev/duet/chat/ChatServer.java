@@ -11,6 +11,7 @@ import dev.duet.chat.store.StoreProbe;
 import dev.duet.protocol.auth.TokenVerifier;
 import dev.duet.protocol.mux.MuxFrameDecoder;
 import dev.duet.protocol.mux.MuxFrameEncoder;
+import dev.duet.protocol.mux.MuxFlushes;
 import dev.duet.protocol.mux.MuxFrames;
 import dev.duet.protocol.mux.MuxHandler;
 import dev.duet.protocol.transport.NettyTransport;
@@ -134,7 +135,7 @@ public final class ChatServer implements Closeable {
                 if (config.muxTls() != null) {
                     config.muxTls().install(channel);
                 }
-                channel.pipeline().addLast(
+                channel.pipeline().addLast(MuxFlushes.newConsolidation(),
                         new MuxFrameDecoder(maxMuxFrame, MuxFrames.DEFAULT_FRAME_TIMEOUT_MILLIS),
                         new MuxFrameEncoder(),
                         new MuxHandler(MuxHandler.Role.ACCEPTOR, config.muxSettings(), clientPipeline),

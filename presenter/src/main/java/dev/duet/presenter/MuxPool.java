@@ -3,6 +3,7 @@ package dev.duet.presenter;
 import dev.duet.protocol.mux.MuxFailureDetector;
 import dev.duet.protocol.mux.MuxFrameDecoder;
 import dev.duet.protocol.mux.MuxFrameEncoder;
+import dev.duet.protocol.mux.MuxFlushes;
 import dev.duet.protocol.mux.MuxFrames;
 import dev.duet.protocol.mux.MuxHandler;
 import dev.duet.protocol.mux.MuxSettings;
@@ -21,6 +22,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -28,6 +30,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -35,8 +39,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A fixed number of long-lived mux connections to one chat server, shared by every client routed there. Streams go to
- * the ready connection with the fewest streams. A slot whose connection is lost (or that received {@code GOAWAY})
+ * A fixed number of long-lived mux connections to one chat server, shared by every client routed there, each on an
+ * event loop of its own (as far as there are loops). A stream goes to the ready connection with the fewest streams
+ * among those on its client's loop, or among all when none is ready there. A slot whose connection is lost (or that received {@code GOAWAY})
  * connects again with jittered exponential backoff, until the pool is closed or retired.
  *
  * <h3>Health</h3>
@@ -74,24 +79,31 @@ final class MuxPool {
     private volatile boolean closed;
 
     private final class Slot {
+        /** The slot's own event loop, so that the connections of a pool spread over the loops the clients are on. */
+        final EventLoop loop;
         volatile Channel channel;
         volatile MuxHandler mux;
         volatile Channel sick;
         long backoffMillis = MIN_BACKOFF_MILLIS;
+
+        Slot(EventLoop loop) {
+            this.loop = loop;
+        }
 
         void connect() {
             if (closed) {
                 return;
             }
             MuxHandler handler = new MuxHandler(MuxHandler.Role.OPENER, settings, null);
-            ChannelFuture connecting = bootstrap.clone().handler(new ChannelInitializer<>() {
+            ChannelFuture connecting = bootstrap.clone(loop).handler(new ChannelInitializer<>() {
                 @Override
                 protected void initChannel(Channel ch) {
                     if (tls != null) {
                         tls.install(ch, member.host(), member.muxPort());
                     }
-                    ch.pipeline().addLast(new MuxFrameDecoder(settings.maxFrameSize(),
-                            MuxFrames.DEFAULT_FRAME_TIMEOUT_MILLIS), new MuxFrameEncoder(), handler,
+                    ch.pipeline().addLast(MuxFlushes.newConsolidation(),
+                            new MuxFrameDecoder(settings.maxFrameSize(), MuxFrames.DEFAULT_FRAME_TIMEOUT_MILLIS),
+                            new MuxFrameEncoder(), handler,
                             new MuxFailureDetector(pingInterval, pingThreshold), new GoAwayWatcher(Slot.this));
                 }
             }).connect(member.host(), member.muxPort());
@@ -219,8 +231,11 @@ final class MuxPool {
         this.connectedGauge = Gauge.builder("duet.presenter.mux.connections", connected, AtomicInteger::get)
                 .tag("chat_server", member.id()).register(registry);
         this.slots = new Slot[size];
+        List<EventLoop> loops = new ArrayList<>();
+        bootstrap.config().group().forEach(loop -> loops.add((EventLoop) loop));
+        int first = ThreadLocalRandom.current().nextInt(loops.size());
         for (int i = 0; i < size; i++) {
-            slots[i] = new Slot();
+            slots[i] = new Slot(loops.get((first + i) % loops.size()));
             slots[i].connect();
         }
     }
@@ -265,7 +280,8 @@ final class MuxPool {
     }
 
     /**
-     * Opens a stream on the least-loaded ready connection. With none ready (the chat server just joined, or every
+     * Opens a stream on the least-loaded ready connection on {@code executor}'s event loop (the client's), else on the
+     * least-loaded ready one: a stream on its client's loop relays without a hand-off between threads. With none ready (the chat server just joined, or every
      * connection is reconnecting) the request waits up to the ready wait (the route deadline) for one; an unreachable pool
      * fails it at once.
      */
@@ -274,8 +290,8 @@ final class MuxPool {
         if (unreachable) {
             return result.setFailure(new IllegalStateException(member.id() + " is unreachable"));
         }
-        if (!tryOpen(open, initializer, result)) {
-            PendingOpen pending = new PendingOpen(open, initializer, result);
+        if (!tryOpen(open, initializer, executor, result)) {
+            PendingOpen pending = new PendingOpen(open, initializer, executor, result);
             waiting.add(pending);
             executor.schedule(() -> {
                 if (giveUp(pending)) {
@@ -287,7 +303,8 @@ final class MuxPool {
         return result;
     }
 
-    private record PendingOpen(Open open, ChannelHandler initializer, Promise<StreamChannel> result) {
+    private record PendingOpen(Open open, ChannelHandler initializer, EventExecutor executor,
+                               Promise<StreamChannel> result) {
     }
 
     /**
@@ -296,7 +313,7 @@ final class MuxPool {
      */
     private synchronized void openWaiting() {
         for (PendingOpen pending; (pending = waiting.peek()) != null; ) {
-            if (!tryOpen(pending.open(), pending.initializer(), pending.result())) {
+            if (!tryOpen(pending.open(), pending.initializer(), pending.executor(), pending.result())) {
                 return;
             }
             waiting.remove(pending);
@@ -313,21 +330,26 @@ final class MuxPool {
         }
     }
 
-    private boolean tryOpen(Open open, ChannelHandler initializer, Promise<StreamChannel> result) {
+    private boolean tryOpen(Open open, ChannelHandler initializer, EventExecutor executor,
+                            Promise<StreamChannel> result) {
         if (closed) {
             result.tryFailure(new IllegalStateException("the pool to " + member.id() + " is closed"));
             return true;
         }
         MuxHandler bestMux = null;
         Channel bestChannel = null;
+        boolean bestOnLoop = false;
         int fewest = Integer.MAX_VALUE;
         for (Slot slot : slots) {
             MuxHandler mux = slot.mux;
             Channel channel = slot.channel;
             if (mux != null && channel != null && channel.isActive() && !mux.isGoingAway()) {
                 int streams = mux.streamCount();
-                if (streams < fewest && streams < mux.peerSettings().maxConcurrentStreams()) {
+                boolean onLoop = channel.eventLoop() == executor;
+                boolean better = onLoop == bestOnLoop ? streams < fewest : onLoop;
+                if (better && streams < mux.peerSettings().maxConcurrentStreams()) {
                     fewest = streams;
+                    bestOnLoop = onLoop;
                     bestMux = mux;
                     bestChannel = channel;
                 }

@@ -75,8 +75,8 @@ final class StreamRelay extends ChannelInboundHandlerAdapter {
         client.flush();
         if (!client.isWritable()) {
             ctx.channel().config().setAutoRead(false);
-            // The client lives on another event loop: it may have drained, and sent its wake-up, between the check
-            // and the pause. Looking again after pausing means no wake-up is ever lost.
+            // The client may live on another event loop: it may have drained, and sent its wake-up, between the
+            // check and the pause. Looking again after pausing means no wake-up is ever lost.
             if (client.isWritable()) {
                 ctx.channel().config().setAutoRead(true);
             }
