@@ -27,10 +27,13 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
         Objects.requireNonNull(certificateChain, "certificateChain");
         Objects.requireNonNull(privateKey, "privateKey");
         Objects.requireNonNull(tokenKeys, "tokenKeys");
-        if (poolSize < 1 || routeAttempts < 1 || maxConnections < 1 || maxConnectionsPerAddress < 1
+        if (poolSize < 0) {
+            throw new IllegalArgumentException("pool size must be at least 0 (0: one connection per I/O thread)");
+        }
+        if (routeAttempts < 1 || maxConnections < 1 || maxConnectionsPerAddress < 1
                 || handshakesPerSecond < 1 || handshakesPerSecondPerAddress < 1) {
-            throw new IllegalArgumentException("pool size, route attempts, connection limits and handshake rate "
-                    + "must be at least 1");
+            throw new IllegalArgumentException("route attempts, connection limits and handshake rate must be at "
+                    + "least 1");
         }
     }
 
@@ -58,7 +61,7 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
         private int port = 7443;
         private String ringPath = "/duet/ring";
         private int virtualNodes = HashRing.DEFAULT_VIRTUAL_NODES;
-        private int poolSize = 2;
+        private int poolSize = 0;
         private Duration authTimeout = Duration.ofSeconds(10);
         private Duration idleTimeout = Duration.ofMinutes(30);
         private int maxFirstFrameSize = ClientFrames.DEFAULT_MAX_FRAME_SIZE;
@@ -105,6 +108,10 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
             return this;
         }
 
+        /**
+         * Mux connections per chat server; 0 (the default): one per I/O thread, so that every client's stream rides a
+         * connection on the client's own event loop.
+         */
         public Builder poolSize(int value) {
             poolSize = value;
             return this;

@@ -60,7 +60,8 @@ public final class PresenterMain implements Callable<Integer> {
     @Option(names = "--ring-path", defaultValue = "/duet/ring", description = "Path of the ring in ZooKeeper.")
     String ringPath;
 
-    @Option(names = "--pool-size", defaultValue = "2", description = "Mux connections per chat server.")
+    @Option(names = "--pool-size", defaultValue = "0",
+            description = "Mux connections per chat server; 0: one per I/O thread.")
     int poolSize;
 
     @Mixin
@@ -147,7 +148,7 @@ public final class PresenterMain implements Callable<Integer> {
         Settings.between("port", port, 0, 65535);
         Settings.between("admin-port", adminPort, 0, 65535);
         Settings.readableFileOrUnset("admin-token-file", adminTokenFile);
-        Settings.between("pool-size", poolSize, 1, 64);
+        Settings.between("pool-size", poolSize, 0, 64);
         muxWindows.validate();
         muxTls.validate();
         Settings.between("mux-max-frame-size", muxMaxFrameSize, 1024, 16 << 20);
