@@ -142,13 +142,18 @@ public final class DuetClient implements AutoCloseable {
     }
 
     private void setState(ConnectionState next) {
-        synchronized (this) {
-            if (state == next || state == ConnectionState.CLOSED || state == ConnectionState.AUTH_FAILED) {
-                return;
-            }
-            state = next;
+        if (enterState(next)) {
+            listener.stateChanged(next);
         }
-        listener.stateChanged(next);
+    }
+
+    /** Moves to {@code next} unless already there or stopped for good; returns whether it did. */
+    private synchronized boolean enterState(ConnectionState next) {
+        if (state == next || state == ConnectionState.CLOSED || state == ConnectionState.AUTH_FAILED) {
+            return false;
+        }
+        state = next;
+        return true;
     }
 
     private void connectNow() {
@@ -212,11 +217,15 @@ public final class DuetClient implements AutoCloseable {
                     } catch (ChatError refused) {
                         if (refused.getCode() == ErrorCode.AUTH_FAILED) {
                             // For good, also on a reconnect (the token expired): nothing waits on a dead client.
-                            // Closed before the app hears of it, so a send made from the listener fails at once.
+                            // The state first (what a failed future's callback sees), closed before the listener
+                            // hears of it, so a send made from the listener fails at once.
+                            boolean changed = enterState(ConnectionState.AUTH_FAILED);
                             closed = true;
                             session.completeExceptionally(refused);
                             sends.values().forEach(send -> send.result().completeExceptionally(refused));
-                            setState(ConnectionState.AUTH_FAILED);
+                            if (changed) {
+                                listener.stateChanged(ConnectionState.AUTH_FAILED);
+                            }
                             ch.close();
                             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                             return;

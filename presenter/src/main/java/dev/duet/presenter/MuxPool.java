@@ -359,13 +359,18 @@ final class MuxPool {
             return false;
         }
         MuxHandler mux = bestMux;
-        bestChannel.eventLoop().execute(() -> mux.openStream(open, initializer).addListener(opened -> {
+        Runnable openNow = () -> mux.openStream(open, initializer).addListener(opened -> {
             if (opened.isSuccess()) {
                 result.trySuccess((StreamChannel) opened.getNow());
             } else {
                 result.tryFailure(opened.cause());
             }
-        }));
+        });
+        if (bestChannel.eventLoop().inEventLoop()) {
+            openNow.run();
+        } else {
+            bestChannel.eventLoop().execute(openNow);
+        }
         return true;
     }
 

@@ -35,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  * opened is tried again after {@link #RETRY_MILLIS}, following the owner a {@code NOT_OWNER} names: ring views settle
  * within moments of a change. Anything else, or no acceptance within {@link PresenterConfig#routeTimeout()}, falls back
  * to what happens without a handover: the client gets {@code sessionEnding(MOVED)} and is closed, and reconnects. A
- * draining presenter resumes nothing: its client gets {@code sessionEnding(DRAINING)} at once. All of it runs on the
+ * draining presenter starts no resumption: its client gets {@code sessionEnding(DRAINING)} at once (and on any
+ * fallback while it drains). All of it runs on the
  * client's event loop.
  */
 final class StreamHandover implements StreamRoute {
@@ -63,7 +64,7 @@ final class StreamHandover implements StreamRoute {
     }
 
     void start() {
-        deadline = client.eventLoop().schedule(() -> fail("timeout", SessionEndReason.MOVED),
+        deadline = client.eventLoop().schedule(() -> fail("timeout"),
                 routing.config().routeTimeout().toMillis(), TimeUnit.MILLISECONDS);
         attempt(handover.isSetOwner() ? handover.getOwner() : null);
     }
@@ -78,7 +79,7 @@ final class StreamHandover implements StreamRoute {
         }
         if (routing.pools().isGoingAway()) {
             // Draining: this presenter opens no more streams, so the client had better reconnect elsewhere now.
-            fail("presenter_draining", SessionEndReason.DRAINING);
+            fail("presenter_draining");
             return;
         }
         RoutingView.Snapshot view = routing.view().current();
@@ -145,7 +146,7 @@ final class StreamHandover implements StreamRoute {
             if (reset != null && reset.isRetryable()) {
                 retryLater(reset.code() == ResetCode.NOT_OWNER ? reset.owner() : null);
             } else {
-                fail(reset == null ? "closed" : reset.code().name().toLowerCase(), SessionEndReason.MOVED);
+                fail(reset == null ? "closed" : reset.code().name().toLowerCase());
             }
         });
     }
@@ -157,10 +158,10 @@ final class StreamHandover implements StreamRoute {
     }
 
     /**
-     * Tells the client why its session ends ({@code ending}: a whole frame, the old owner stopped between two), then
-     * closes it.
+     * Tells the client its session moved, or that this presenter is draining (a whole frame: the old owner stopped
+     * between two), then closes it.
      */
-    private void fail(String reason, SessionEndReason ending) {
+    private void fail(String reason) {
         if (done) {
             return;
         }
@@ -172,6 +173,7 @@ final class StreamHandover implements StreamRoute {
         finish(reason);
         log.info("handover_failed:" + reason, "could not resume {} of couple {} ({}); the client reconnects",
                 handover.getOriginal().getUserId(), handover.getOriginal().getCoupleId(), reason);
+        SessionEndReason ending = routing.pools().isGoingAway() ? SessionEndReason.DRAINING : SessionEndReason.MOVED;
         ByteBuf notice;
         try {
             notice = ThriftMessageCodec.encodeFrame(client.alloc(), ThriftMessage.oneway("sessionEnding",

@@ -21,9 +21,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static dev.duet.chat.testing.ChatCluster.waitFor;
@@ -86,16 +84,26 @@ class MuxPoolTest {
     @Test
     void aLoopWithoutAConnectionOfThePoolGetsTheLeastLoadedOne() throws Exception {
         pool = poolTo(cluster.startServer("chat-a"), 2);
-        Set<EventLoop> used = new HashSet<>();
         List<StreamChannel> streams = new ArrayList<>();
+        List<EventLoop> withConnection = new ArrayList<>();
+        EventLoop without = null;
         for (EventExecutor loop : group) {
-            for (int i = 0; i < 4; i++) {
-                StreamChannel stream = open(loop);
-                used.add(stream.eventLoop());
-                streams.add(stream);
+            StreamChannel stream = open(loop);
+            streams.add(stream);
+            if (stream.eventLoop() == loop) {
+                withConnection.add((EventLoop) loop);
+            } else {
+                without = (EventLoop) loop;
             }
         }
-        assertEquals(2, used.size(), "the pool's two connections are on two loops and both serve");
+        assertEquals(2, withConnection.size(), "the pool's two connections are on two loops");
+        EventLoop busy = withConnection.get(0);
+        for (int i = 0; i < 3; i++) {
+            streams.add(open(busy));
+        }
+        StreamChannel fromElsewhere = open(without);
+        streams.add(fromElsewhere);
+        assertSame(withConnection.get(1), fromElsewhere.eventLoop(), "the connection with fewer streams serves it");
         streams.forEach(StreamChannel::close);
     }
 }

@@ -134,6 +134,16 @@ class StreamHandoverFramesTest {
     }
 
     @Test
+    void noHandoverOnceThePresenterSentGoAway() {
+        pair = new MuxPair(recordingInitializer());
+        openStream(new StreamRecorder());
+        assertTrue(accepted.get(0).channel.canHandOver());
+        pair.openerMux.goAway("presenter draining");
+        pair.pump();
+        assertFalse(accepted.get(0).channel.canHandOver(), "a presenter going away opens no stream to resume on");
+    }
+
+    @Test
     void theAcceptorTreatsHandoverFramesFromThePeerAsAConnectionError() {
         for (Object frame : List.of(new Move(1), new Resumed(1))) {
             MuxHandler acceptorMux = new MuxHandler(MuxHandler.Role.ACCEPTOR, MuxSettings.defaults("chat-1"),
