@@ -14,14 +14,11 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.HdrHistogram.Histogram;
@@ -31,6 +28,7 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 
 import java.io.IOException;
+import java.security.GeneralSecurityException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -48,8 +46,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The presenter side by side with HAProxy (TLS termination in {@code mode tcp}, forwarding to a chat server's direct
  * listener), in the same run, against the same chat server and in-process HBase. Each runs in its own process, so
- * its memory and CPU are its own. Prints JSON lines: memory per idle TLS connection, full and resumed TLS 1.3
- * handshakes per second (ECDSA P-256) with the server's CPU per handshake, and ping round trips at 1,000 connections;
+ * its memory and CPU are its own. Prints JSON lines: memory per idle TLS connection, connects per second (a full or
+ * resumed TLS 1.3 handshake, ECDSA P-256, and the authenticate call) with the server's CPU per connect and the share
+ * of resuming connects that resumed, and ping round trips at 1,000 connections;
  * then the same round trips through a second presenter whose mux connections to its own chat server use mutual TLS,
  * beside the first's plain mux: what mux TLS costs the relay. Arguments: {@code haproxy-binary cpu-for-servers idle-connections... }.
  */
@@ -61,6 +60,8 @@ public final class EdgeBenchmark {
      */
     private static final int MAX_HAPROXY_CONNECTIONS = 9_000;
     private static final int SECONDS = 10;
+    private static final int WARM_UP_SECONDS = 3;
+    private static final int HANDSHAKE_COUPLES = 64;
     private static final String PLAIN_RING = "/bench/ring";
     private static final String MUX_TLS_RING = "/bench/ring-mux-tls";
 
@@ -68,13 +69,20 @@ public final class EdgeBenchmark {
     private final TokenSigner signer;
     private final SslContext fullHandshakes;
     private final SslContext resumingHandshakes;
+    private final ResumptionCounter resumptions;
+    /** Tokens of a few couples that the handshake clients take in turn: one owner claim each, not one per client. */
+    private final List<String> handshakeTokens = new ArrayList<>();
 
-    private EdgeBenchmark(TokenSigner signer, Path certificate) throws IOException {
+    private EdgeBenchmark(TokenSigner signer, Path certificate) throws IOException, GeneralSecurityException {
         this.signer = signer;
         this.fullHandshakes = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
                 .trustManager(certificate.toFile()).protocols("TLSv1.3").sessionCacheSize(0).build();
+        this.resumptions = ResumptionCounter.trusting(certificate);
+        for (int i = 0; i < HANDSHAKE_COUPLES; i++) {
+            handshakeTokens.add(signer.sign("h" + i, "edge-handshakes-" + i, "hp" + i, Duration.ofHours(1)));
+        }
         this.resumingHandshakes = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
-                .trustManager(certificate.toFile()).protocols("TLSv1.3").build();
+                .trustManager(resumptions).protocols("TLSv1.3").build();
     }
 
     record Target(String name, int port, Process process) {
@@ -121,8 +129,11 @@ public final class EdgeBenchmark {
                     for (boolean resumed : new boolean[]{false, true}) {
                         double[] p = bench.handshakes(presenter, resumed);
                         double[] h = bench.handshakes(proxy, resumed);
-                        print(resumed ? "resumed-handshakes" : "full-handshakes", 0, "perSecond", p[0], h[0]);
-                        print(resumed ? "resumed-handshake-cpu" : "full-handshake-cpu", 0, "serverCpuMicros", p[1], h[1]);
+                        print(resumed ? "resumed-connects" : "full-connects", 0, "perSecond", p[0], h[0]);
+                        if (resumed) {
+                            printResumedShare(p[2], h[2]);
+                        }
+                        print(resumed ? "resumed-connect-cpu" : "full-connect-cpu", 0, "serverCpuMicros", p[1], h[1]);
                     }
                     double[] p = bench.roundTrips(presenter, 1000);
                     double[] t = bench.roundTrips(presenterWithMuxTls, 1000);
@@ -154,6 +165,12 @@ public final class EdgeBenchmark {
         System.out.printf(Locale.ROOT, "{\"benchmark\":\"edge\",\"metric\":\"%s\",\"connections\":%d,\"unit\":\"%s\","
                         + "\"presenter\":%.1f,\"haproxy\":%s,\"presenterOverHaproxy\":%s}%n", metric, connections, unit,
                 presenter, haproxy >= 0 ? String.format(Locale.ROOT, "%.1f", haproxy) : "null", ratio);
+    }
+
+    /** Of the handshakes meant to resume, the share that did, as the client saw it. */
+    private static void printResumedShare(double presenter, double haproxy) {
+        System.out.printf(Locale.ROOT, "{\"benchmark\":\"edge\",\"metric\":\"resumed-connects-that-resumed\","
+                + "\"unit\":\"share\",\"presenter\":%.4f,\"haproxy\":%.4f}%n", presenter, haproxy);
     }
 
     /** The presenter relaying over plain mux connections beside the same with mutual TLS on them. */
@@ -254,14 +271,15 @@ public final class EdgeBenchmark {
 
     // ---- scenarios ----
 
-    private Bootstrap bootstrap(SslContext tls, int index, ChannelInitializer<Channel> after) {
+    /** A client of the edge on {@code port}: its TLS sessions are cached by that port, apart from the other edge's. */
+    private Bootstrap bootstrap(SslContext tls, int port, int index, ChannelInitializer<Channel> after) {
         return new Bootstrap().group(group).channel(NettyTransport.best().clientChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .localAddress(new InetSocketAddress("127.0.0." + (2 + index % SOURCE_ADDRESSES), 0))
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(tls.newHandler(ch.alloc(), "localhost", 443));
+                        ch.pipeline().addLast(tls.newHandler(ch.alloc(), "localhost", port));
                         ch.pipeline().addLast(after);
                     }
                 });
@@ -280,7 +298,7 @@ public final class EdgeBenchmark {
             inFlight.acquire();
             client.authenticated().whenComplete((ok, failure) -> inFlight.release());
             ready.add(client.authenticated());
-            channels.add(bootstrap(fullHandshakes, i, new ChannelInitializer<>() {
+            channels.add(bootstrap(fullHandshakes, target.port(), i, new ChannelInitializer<>() {
                 @Override
                 protected void initChannel(Channel ch) {
                     client.install(ch);
@@ -335,18 +353,33 @@ public final class EdgeBenchmark {
         Thread.sleep(1_000);
     }
 
-    /** Returns {handshakes per second, server CPU microseconds per handshake}. */
+    /**
+     * Returns {handshakes per second, server CPU microseconds per handshake, the share of them that resumed as the
+     * client saw it (0 with the context that keeps no sessions)}.
+     */
     private double[] handshakes(Target target, boolean resumed) throws Exception {
         SslContext tls = resumed ? resumingHandshakes : fullHandshakes;
-        if (resumed) {
-            handshakeOnce(target, tls, 0).get(30, TimeUnit.SECONDS);
-            Thread.sleep(200);
-        }
-        AtomicLong done = new AtomicLong();
-        Semaphore inFlight = new Semaphore(32);
+        // Unmeasured first: the edge's handshake path warm (the JIT, pools), so that run-to-run spread is not warm-up.
+        handshakeFor(target, tls, TimeUnit.SECONDS.toNanos(WARM_UP_SECONDS));
+        long fullBefore = resumptions.full();
+        long resumedBefore = resumptions.resumed();
         long cpuBefore = ProcessStats.cpuMillis(target.pid());
         long started = System.nanoTime();
-        long end = started + TimeUnit.SECONDS.toNanos(SECONDS);
+        long done = handshakeFor(target, tls, TimeUnit.SECONDS.toNanos(SECONDS));
+        double seconds = (System.nanoTime() - started) / 1e9;
+        long cpu = ProcessStats.cpuMillis(target.pid()) - cpuBefore;
+        long fullChecks = resumptions.full() - fullBefore;
+        long resumedChecks = resumptions.resumed() - resumedBefore;
+        long checks = fullChecks + resumedChecks;
+        double resumedShare = checks == 0 ? 0 : (double) resumedChecks / checks;
+        return new double[]{done / seconds, done == 0 ? 0 : cpu * 1000.0 / done, resumedShare};
+    }
+
+    /** Handshakes with 32 in flight for {@code nanos}; returns how many succeeded. */
+    private long handshakeFor(Target target, SslContext tls, long nanos) throws InterruptedException {
+        AtomicLong done = new AtomicLong();
+        Semaphore inFlight = new Semaphore(32);
+        long end = System.nanoTime() + nanos;
         int index = 0;
         while (System.nanoTime() < end) {
             inFlight.acquire();
@@ -358,42 +391,28 @@ public final class EdgeBenchmark {
             });
         }
         inFlight.acquire(32);
-        double seconds = (System.nanoTime() - started) / 1e9;
-        long cpu = ProcessStats.cpuMillis(target.pid()) - cpuBefore;
-        return new double[]{done.get() / seconds, done.get() == 0 ? 0 : cpu * 1000.0 / done.get()};
+        return done.get();
     }
 
+    /**
+     * One client: TLS handshake, then the authenticate call, then close once it is answered. The call is part of it
+     * because a BoringSSL server (the presenter) sends its TLS 1.3 session tickets only with its first application
+     * data: a client that closed after the handshake alone would never get one, and could never resume.
+     */
     private CompletableFuture<Void> handshakeOnce(Target target, SslContext tls, int index) {
-        CompletableFuture<Void> handshaken = new CompletableFuture<>();
-        ChannelFuture connect = bootstrap(tls, index, new ChannelInitializer<>() {
+        EdgeClient client = new EdgeClient(handshakeTokens.get(index % handshakeTokens.size()), new Recorder(3));
+        ChannelFuture connect = bootstrap(tls, target.port(), index, new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                    @Override
-                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                        if (evt instanceof SslHandshakeCompletionEvent event) {
-                            if (event.isSuccess()) {
-                                handshaken.complete(null);
-                            } else {
-                                handshaken.completeExceptionally(event.cause());
-                            }
-                            ctx.close();
-                        }
-                    }
-
-                    @Override
-                    public void channelInactive(ChannelHandlerContext ctx) {
-                        handshaken.completeExceptionally(new IllegalStateException("closed"));
-                    }
-                });
+                client.install(ch);
             }
         }).connect("127.0.0.1", target.port());
         connect.addListener(f -> {
             if (!f.isSuccess()) {
-                handshaken.completeExceptionally(f.cause());
+                client.authenticated().completeExceptionally(f.cause());
             }
         });
-        return handshaken;
+        return client.authenticated().whenComplete((ok, failure) -> connect.channel().close());
     }
 
     /** Returns {round trips per second, p50 micros, p99 micros, the edge's CPU microseconds per round trip}. */
