@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The presenter side by side with HAProxy: memory per idle TLS connection, connects per second (a full or resumed
-# TLS 1.3 handshake and the authenticate call) with the server's CPU per connect, and round trips at 1,000 connections, also through a presenter whose mux
-# connections use mutual TLS (the relay's cost of it). JSON lines on stdout.
+# TLS 1.3 handshake and the authenticate call) with the server's CPU per connect, and round trips at 1,000
+# connections, also through a presenter whose mux connections use mutual TLS (the relay's cost of it). JSON lines on
+# stdout.
 #   bench/edge.sh [idle connection counts...]      (default: 5000 15000)
 # The edges run on CPU 1, the load generator, chat server and HBase on CPU 0.
 set -euo pipefail
