@@ -153,17 +153,19 @@ public final class ChatServer implements Closeable {
                 }
             }).bind(config.bindAddress(), config.clientPort()).sync().channel();
         }
-        ring.listenable().addListener((previous, current) -> hub.sessionsByCouple().forEach((coupleId, sessions) -> {
+        ring.listenable().addListener((previous, current) -> {
             if (draining) {
                 // The drain moves every session itself, as draining: a ring change it caused must not make it "moved".
                 return;
             }
-            Member owner = owners.ownerElsewhere(coupleId);
-            if (owner != null) {
-                log.info("couple {} moved to {} at ring epoch {}", coupleId, owner.id(), current.epoch());
-                sessions.forEach(session -> session.moveTo(owner));
-            }
-        }));
+            hub.sessionsByCouple().forEach((coupleId, sessions) -> {
+                Member owner = owners.ownerElsewhere(coupleId);
+                if (owner != null) {
+                    log.info("couple {} moved to {} at ring epoch {}", coupleId, owner.id(), current.epoch());
+                    sessions.forEach(session -> session.moveTo(owner));
+                }
+            });
+        });
     }
 
     private ServerBootstrap bootstrap(ChannelInitializer<Channel> initializer) {

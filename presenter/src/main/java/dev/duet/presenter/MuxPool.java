@@ -41,8 +41,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A fixed number of long-lived mux connections to one chat server, shared by every client routed there, each on an
  * event loop of its own (as far as there are loops). A stream goes to the ready connection with the fewest streams
- * among those on its client's loop, or among all when none is ready there. A slot whose connection is lost (or that received {@code GOAWAY})
- * connects again with jittered exponential backoff, until the pool is closed or retired.
+ * among those on its client's loop, or among all when none is ready there. A slot whose connection is lost (or that
+ * received {@code GOAWAY}) connects again with jittered exponential backoff, until the pool is closed or retired.
  *
  * <h3>Health</h3>
  * Each connection has a {@link MuxFailureDetector}: one whose {@code PING} goes unanswered past the threshold is
@@ -59,6 +59,8 @@ final class MuxPool {
     private static final Logger log = LoggerFactory.getLogger(MuxPool.class);
     private static final long MIN_BACKOFF_MILLIS = 100;
     private static final long MAX_BACKOFF_MILLIS = 10_000;
+    /** Connections at most when there is one per event loop. */
+    private static final int MAX_AUTOMATIC_SIZE = 64;
 
     private final Member member;
     private final Bootstrap bootstrap;
@@ -216,6 +218,7 @@ final class MuxPool {
         }
     }
 
+    /** {@code size} connections, or with 0 one per event loop of {@code bootstrap}'s group (at most 64). */
     MuxPool(Member member, Bootstrap bootstrap, MuxSettings settings, int size, MuxTimings timings,
             MuxTls tls, MeterRegistry registry, Runnable healthChanged) {
         this.member = member;
@@ -230,11 +233,11 @@ final class MuxPool {
         this.registry = registry;
         this.connectedGauge = Gauge.builder("duet.presenter.mux.connections", connected, AtomicInteger::get)
                 .tag("chat_server", member.id()).register(registry);
-        this.slots = new Slot[size];
         List<EventLoop> loops = new ArrayList<>();
         bootstrap.config().group().forEach(loop -> loops.add((EventLoop) loop));
+        this.slots = new Slot[size > 0 ? size : Math.min(loops.size(), MAX_AUTOMATIC_SIZE)];
         int first = ThreadLocalRandom.current().nextInt(loops.size());
-        for (int i = 0; i < size; i++) {
+        for (int i = 0; i < slots.length; i++) {
             slots[i] = new Slot(loops.get((first + i) % loops.size()));
             slots[i].connect();
         }
@@ -281,9 +284,9 @@ final class MuxPool {
 
     /**
      * Opens a stream on the least-loaded ready connection on {@code executor}'s event loop (the client's), else on the
-     * least-loaded ready one: a stream on its client's loop relays without a hand-off between threads. With none ready (the chat server just joined, or every
-     * connection is reconnecting) the request waits up to the ready wait (the route deadline) for one; an unreachable pool
-     * fails it at once.
+     * least-loaded ready one: a stream on its client's loop relays without a hand-off between threads. With none
+     * ready (the chat server just joined, or every connection is reconnecting) the request waits up to the ready wait
+     * (the route deadline) for one; an unreachable pool fails it at once.
      */
     Future<StreamChannel> openStream(Open open, ChannelHandler initializer, EventExecutor executor) {
         Promise<StreamChannel> result = executor.newPromise();

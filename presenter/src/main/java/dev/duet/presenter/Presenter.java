@@ -17,7 +17,6 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.EventExecutor;
 import org.apache.curator.framework.CuratorFramework;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,8 +50,6 @@ public final class Presenter implements Closeable {
     private static final long SOURCE_SWEEP_SECONDS = 10;
     private static final Logger log = LoggerFactory.getLogger(Presenter.class);
     private static final long CERTIFICATE_CHECK_SECONDS = 30;
-    /** Mux connections per chat server at most when there is one per event loop. */
-    private static final int MAX_AUTOMATIC_POOL_SIZE = 64;
 
     private final PresenterConfig config;
     private final ServerTls tls;
@@ -77,24 +74,12 @@ public final class Presenter implements Closeable {
         this.acceptors = transport.newGroup(1, new DefaultThreadFactory("duet-presenter-accept"));
         this.workers = transport.newGroup(config.ioThreads(), new DefaultThreadFactory("duet-presenter-io"));
         this.pools = new MuxPools(new Bootstrap().group(workers).channel(transport.clientChannel()),
-                config.muxSettings(), poolSize(config.poolSize(), workers),
+                config.muxSettings(), config.poolSize(),
                 new MuxTimings(config.muxPingInterval(), config.muxPingThreshold(), config.routeTimeout()),
                 config.muxTls(), registry,
                 ring::ring);
         registry.gauge("duet.presenter.ring.epoch", ring, RingMembership::epoch);
         registry.gauge("duet.presenter.draining", this, presenter -> presenter.draining ? 1 : 0);
-    }
-
-    /** {@code configured} mux connections per chat server, or with 0 one per event loop of {@code workers}. */
-    private static int poolSize(int configured, EventLoopGroup workers) {
-        if (configured > 0) {
-            return configured;
-        }
-        int loops = 0;
-        for (EventExecutor ignored : workers) {
-            loops++;
-        }
-        return Math.min(loops, MAX_AUTOMATIC_POOL_SIZE);
     }
 
     /** Starts a presenter that routes by the ring in the ZooKeeper {@code zookeeper} is connected to. */

@@ -53,12 +53,17 @@ class MuxPoolTest {
     }
 
     private MuxPool poolTo(ChatServer server, int size) throws InterruptedException {
+        return poolTo(server, size, size);
+    }
+
+    /** A pool of {@code size} ({@code connections} once every one is up). */
+    private MuxPool poolTo(ChatServer server, int size, int connections) throws InterruptedException {
         Member member = new Member(server.id(), "127.0.0.1", server.muxPort(), 0);
         Bootstrap bootstrap = new Bootstrap().group(group).channel(NettyTransport.best().clientChannel());
         MuxTimings timings = new MuxTimings(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(5));
         MuxPool created = new MuxPool(member, bootstrap, MuxSettings.defaults("presenter-test"), size, timings, null,
                 new SimpleMeterRegistry(), () -> { });
-        assertTrue(waitFor(() -> created.connectedCount() == size), "every connection of the pool is up");
+        assertTrue(waitFor(() -> created.connectedCount() == connections), "every connection of the pool is up");
         return created;
     }
 
@@ -78,6 +83,16 @@ class MuxPoolTest {
                 assertSame(loop, stream.eventLoop(), "the stream is on the loop of the client that opened it");
                 stream.close();
             }
+        }
+    }
+
+    @Test
+    void aPoolOfSizeZeroHasAConnectionOnEveryEventLoop() throws Exception {
+        pool = poolTo(cluster.startServer("chat-a"), 0, LOOPS);
+        for (EventExecutor loop : group) {
+            StreamChannel stream = open(loop);
+            assertSame(loop, stream.eventLoop(), "every loop has a connection of its own");
+            stream.close();
         }
     }
 

@@ -28,11 +28,11 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 
 import java.io.IOException;
-import java.security.GeneralSecurityException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,7 +61,7 @@ public final class EdgeBenchmark {
     private static final int MAX_HAPROXY_CONNECTIONS = 9_000;
     private static final int SECONDS = 10;
     private static final int WARM_UP_SECONDS = 3;
-    private static final int HANDSHAKE_COUPLES = 64;
+    private static final int CONNECT_COUPLES = 64;
     private static final String PLAIN_RING = "/bench/ring";
     private static final String MUX_TLS_RING = "/bench/ring-mux-tls";
 
@@ -70,16 +70,16 @@ public final class EdgeBenchmark {
     private final SslContext fullHandshakes;
     private final SslContext resumingHandshakes;
     private final ResumptionCounter resumptions;
-    /** Tokens of a few couples that the handshake clients take in turn: one owner claim each, not one per client. */
-    private final List<String> handshakeTokens = new ArrayList<>();
+    /** Tokens of a few couples that the connecting clients take in turn: one owner claim each, not one per client. */
+    private final List<String> connectTokens = new ArrayList<>();
 
     private EdgeBenchmark(TokenSigner signer, Path certificate) throws IOException, GeneralSecurityException {
         this.signer = signer;
         this.fullHandshakes = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
                 .trustManager(certificate.toFile()).protocols("TLSv1.3").sessionCacheSize(0).build();
         this.resumptions = ResumptionCounter.trusting(certificate);
-        for (int i = 0; i < HANDSHAKE_COUPLES; i++) {
-            handshakeTokens.add(signer.sign("h" + i, "edge-handshakes-" + i, "hp" + i, Duration.ofHours(1)));
+        for (int i = 0; i < CONNECT_COUPLES; i++) {
+            connectTokens.add(signer.sign("h" + i, "edge-connects-" + i, "hp" + i, Duration.ofHours(1)));
         }
         this.resumingHandshakes = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
                 .trustManager(resumptions).protocols("TLSv1.3").build();
@@ -127,8 +127,8 @@ public final class EdgeBenchmark {
                                 proxyBytes[1]);
                     }
                     for (boolean resumed : new boolean[]{false, true}) {
-                        double[] p = bench.handshakes(presenter, resumed);
-                        double[] h = bench.handshakes(proxy, resumed);
+                        double[] p = bench.connects(presenter, resumed);
+                        double[] h = bench.connects(proxy, resumed);
                         print(resumed ? "resumed-connects" : "full-connects", 0, "perSecond", p[0], h[0]);
                         if (resumed) {
                             printResumedShare(p[2], h[2]);
@@ -167,7 +167,7 @@ public final class EdgeBenchmark {
                 presenter, haproxy >= 0 ? String.format(Locale.ROOT, "%.1f", haproxy) : "null", ratio);
     }
 
-    /** Of the handshakes meant to resume, the share that did, as the client saw it. */
+    /** Of the connects meant to resume, the share that did, as the client saw it. */
     private static void printResumedShare(double presenter, double haproxy) {
         System.out.printf(Locale.ROOT, "{\"benchmark\":\"edge\",\"metric\":\"resumed-connects-that-resumed\","
                 + "\"unit\":\"share\",\"presenter\":%.4f,\"haproxy\":%.4f}%n", presenter, haproxy);
@@ -354,18 +354,18 @@ public final class EdgeBenchmark {
     }
 
     /**
-     * Returns {handshakes per second, server CPU microseconds per handshake, the share of them that resumed as the
-     * client saw it (0 with the context that keeps no sessions)}.
+     * Returns {connects per second, server CPU microseconds per connect, the share of them that resumed as the client
+     * saw it (0 with the context that keeps no sessions)}.
      */
-    private double[] handshakes(Target target, boolean resumed) throws Exception {
+    private double[] connects(Target target, boolean resumed) throws Exception {
         SslContext tls = resumed ? resumingHandshakes : fullHandshakes;
         // Unmeasured first: the edge's handshake path warm (the JIT, pools), so that run-to-run spread is not warm-up.
-        handshakeFor(target, tls, TimeUnit.SECONDS.toNanos(WARM_UP_SECONDS));
+        connectFor(target, tls, TimeUnit.SECONDS.toNanos(WARM_UP_SECONDS));
         long fullBefore = resumptions.full();
         long resumedBefore = resumptions.resumed();
         long cpuBefore = ProcessStats.cpuMillis(target.pid());
         long started = System.nanoTime();
-        long done = handshakeFor(target, tls, TimeUnit.SECONDS.toNanos(SECONDS));
+        long done = connectFor(target, tls, TimeUnit.SECONDS.toNanos(SECONDS));
         double seconds = (System.nanoTime() - started) / 1e9;
         long cpu = ProcessStats.cpuMillis(target.pid()) - cpuBefore;
         long fullChecks = resumptions.full() - fullBefore;
@@ -375,15 +375,15 @@ public final class EdgeBenchmark {
         return new double[]{done / seconds, done == 0 ? 0 : cpu * 1000.0 / done, resumedShare};
     }
 
-    /** Handshakes with 32 in flight for {@code nanos}; returns how many succeeded. */
-    private long handshakeFor(Target target, SslContext tls, long nanos) throws InterruptedException {
+    /** Connects with 32 in flight for {@code nanos}; returns how many succeeded. */
+    private long connectFor(Target target, SslContext tls, long nanos) throws InterruptedException {
         AtomicLong done = new AtomicLong();
         Semaphore inFlight = new Semaphore(32);
         long end = System.nanoTime() + nanos;
         int index = 0;
         while (System.nanoTime() < end) {
             inFlight.acquire();
-            handshakeOnce(target, tls, index++).whenComplete((ok, failure) -> {
+            connectOnce(target, tls, index++).whenComplete((ok, failure) -> {
                 if (failure == null) {
                     done.incrementAndGet();
                 }
@@ -399,8 +399,8 @@ public final class EdgeBenchmark {
      * because a BoringSSL server (the presenter) sends its TLS 1.3 session tickets only with its first application
      * data: a client that closed after the handshake alone would never get one, and could never resume.
      */
-    private CompletableFuture<Void> handshakeOnce(Target target, SslContext tls, int index) {
-        EdgeClient client = new EdgeClient(handshakeTokens.get(index % handshakeTokens.size()), new Recorder(3));
+    private CompletableFuture<Void> connectOnce(Target target, SslContext tls, int index) {
+        EdgeClient client = new EdgeClient(connectTokens.get(index % connectTokens.size()), new Recorder(3));
         ChannelFuture connect = bootstrap(tls, target.port(), index, new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {

@@ -66,7 +66,7 @@ final class ResumptionCounter extends X509ExtendedTrustManager implements Resuma
 
     @Override
     public void resumeClientTrusted(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
-        throw new CertificateException("a load generator is never the server");
+        throw notAServer();
     }
 
     @Override
@@ -85,18 +85,22 @@ final class ResumptionCounter extends X509ExtendedTrustManager implements Resuma
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
             throws CertificateException {
-        throw new CertificateException("a load generator is never the server");
+        throw notAServer();
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
             throws CertificateException {
-        throw new CertificateException("a load generator is never the server");
+        throw notAServer();
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw new CertificateException("a load generator is never the server");
+        throw notAServer();
+    }
+
+    private static CertificateException notAServer() {
+        return new CertificateException("a load generator is never the server");
     }
 
     @Override
