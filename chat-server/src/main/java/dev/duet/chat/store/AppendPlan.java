@@ -6,7 +6,6 @@ import org.apache.hadoop.hbase.client.Result;
 import org.apache.hadoop.hbase.util.Bytes;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,23 +14,20 @@ import java.util.Map;
  * One attempt at a batch append, decided from the row as read (or as this owner {@linkplain KnownRow knows} it):
  * which requests are duplicates (the sender's client message id is stored already, or came earlier in the batch),
  * which reuse an id for another body (conflicts), which get the next sequence numbers, and the one {@code put} that
- * stores the new ones — with the fence moved up to them when the tail above its checkpoint has grown to
- * {@code checkpointEvery} messages, or when the fence is in an earlier layout. {@code put} is null when nothing is
- * new; it is to be written only if the fence still holds the bytes it was planned from and seq {@code nextSeq} is not
- * stored. {@code after} is the row once the mutation is applied, null for a row whose latest ids were never kept.
+ * stores the new ones and moves the fence (its {@code lastSeq} and the senders' {@link LatestClientIds}). {@code put}
+ * is null when nothing is new. {@code after} is the row once the mutation is applied, null for a row whose latest ids
+ * were never kept.
  */
-record AppendPlan(Put put, long nextSeq, List<AppendResult> results, KnownRow after) {
-    /**
-     * How many messages an owner lets pile up above the fence's checkpoint (at most) before an append moves it: one
-     * fence write per this many messages, and a tail read of at most this many.
-     */
-    static final int CHECKPOINT_EVERY = 32;
+record AppendPlan(Put put, List<AppendResult> results, KnownRow after) {
 
-    /** {@code current} holds the stored idempotency keys of the requests (none, when the latest ids prove them new). */
-    static AppendPlan of(byte[] row, KnownRow before, Result current, List<AppendRequest> requests, long now,
-                         int checkpointEvery) {
-        long lastSeq = before.lastSeq();
-        LatestClientIds ids = before.latest();
+    /**
+     * {@code fence} is the row's, stored as {@code fenceBytes}; {@code current} holds the stored idempotency keys of
+     * the requests (none, when the fence's latest ids prove them new).
+     */
+    static AppendPlan of(byte[] row, Fence fence, byte[] fenceBytes, Result current, List<AppendRequest> requests,
+                         long now) {
+        long lastSeq = fence.lastSeq();
+        LatestClientIds ids = fence.latest();
         Map<String, AppendResult> earlierInBatch = new HashMap<>();
         List<AppendResult> results = new ArrayList<>(requests.size());
         Put put = null;
@@ -67,18 +63,13 @@ record AppendPlan(Put put, long nextSeq, List<AppendResult> results, KnownRow af
             }
             results.add(result);
         }
-        long nextSeq = before.lastSeq() + 1;
         if (put == null) {
-            return new AppendPlan(null, nextSeq, results, ids == null ? null : before);
+            return new AppendPlan(null, results, ids == null ? null : new KnownRow(fence, fenceBytes));
         }
-        Fence fence = before.fence();
-        byte[] fenceBytes = before.fenceBytes();
-        if (lastSeq - fence.checkpoint() >= checkpointEvery || !Arrays.equals(fence.toBytes(), fenceBytes)) {
-            fence = fence.checkpointedAt(lastSeq, ids);
-            fenceBytes = fence.toBytes();
-            put.addColumn(CoupleRow.STATE, CoupleRow.FENCE, fenceBytes);
-        }
-        return new AppendPlan(put, nextSeq, results, ids == null ? null : new KnownRow(fence, fenceBytes, lastSeq, ids));
+        Fence written = fence.after(lastSeq, ids);
+        byte[] writtenBytes = written.toBytes();
+        put.addColumn(CoupleRow.STATE, CoupleRow.FENCE, writtenBytes);
+        return new AppendPlan(put, results, ids == null ? null : new KnownRow(written, writtenBytes));
     }
 
     private static boolean sameBody(Message earlier, AppendRequest request) {

@@ -18,22 +18,22 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * Runs appends for many couples in rounds. A round reads the rows it does not know — a multi-{@code Get} of their
- * fences and the batch's idempotency keys, then one of their {@linkplain RowTail tails} — and then makes the
- * {@linkplain FencedWrites fenced writes} of every row (one atomic call per region): a few HBase requests per region
- * for the whole round instead of several per message. Appends arriving during a round wait for the next one, so the
- * busier the server, the larger the rounds. A round takes at most one append per couple, in arrival order. A couple
- * whose check failed (its row moved on since the read) joins the next round, up to its attempt limit; the next read
- * tells whether the couple was claimed by another owner ({@link OwnershipLostException}).
+ * Runs appends for many couples in rounds: one round is one multi-{@code Get} of the fence and idempotency keys of
+ * every pending couple that needs reading, then the {@linkplain FencedWrites fenced writes} of their rows (one atomic
+ * call per region) — at most two HBase requests per region for the whole round instead of two per message. Appends arriving during
+ * a round wait for the next one, so the busier the server, the larger the rounds. A round takes at most one append
+ * per couple, in arrival order. A couple whose check failed (its row changed since the read) joins the next round, up
+ * to its attempt limit; the next read tells whether the couple was claimed by another owner
+ * ({@link OwnershipLostException}).
  *
  * <h3>Appends without a read</h3>
- * After its own write the owner {@linkplain KnownRow knows} the row: its fence, its last seq, and each sender's latest
- * client message id. An append whose ids are all above those is planned from that alone and written with the checks
- * "the fence is still what I know, and the next seq is not stored", so a round of such appends is one request. The
- * checks are the same ones a read would have been followed by: if another owner claimed the couple, or anything else
- * stored a message, one fails, the couple is forgotten and read again in the next round. A stale owner therefore
- * acknowledges nothing on this path either, and no id is stored twice: every stored key of a sender is at most its
- * latest id, and an unstored next seq means nothing was stored since the seq this owner knows.
+ * After its own write the owner {@linkplain KnownRow knows} the row: the fence it wrote, with each sender's latest
+ * client message id. An append whose ids are all above those is planned from that alone and written with the check
+ * "the fence is still what I wrote", so a round of such appends is one request. The check is the same one a read
+ * would have been followed by: if another owner claimed the couple, or anything else changed the fence, it fails, the
+ * couple is forgotten and read again in the next round. A stale owner therefore acknowledges nothing on this path
+ * either, and no id is stored twice: every stored key of a sender is at most its latest id, and an unchanged fence
+ * (same lastSeq) means no key was stored since this owner's write.
  *
  * <h3>Completion</h3>
  * Every append's future completes, whatever throws: each step settles its round in a {@code finally}, failing any
@@ -46,7 +46,6 @@ final class AppendRounds {
     private final FencedWrites fencedWrites;
     private final int maxAttempts;
     private final int maxRoundSize;
-    private final int checkpointEvery;
     private final DistributionSummary roundSize;
     private final Counter readsSkipped;
     private final KnownRows knownRows;
@@ -70,15 +69,13 @@ final class AppendRounds {
         }
     }
 
-    /** {@code checkpointEvery}: see {@link AppendPlan}. */
     AppendRounds(AsyncTable<?> table, FencedWrites fencedWrites, int maxAttempts, int maxRoundSize,
-                 int checkpointEvery, int knownRowCapacity, MeterRegistry registry) {
+                 int knownRowCapacity, MeterRegistry registry) {
         this.table = table;
         this.fencedWrites = fencedWrites;
         this.knownRows = new KnownRows(knownRowCapacity);
         this.maxAttempts = maxAttempts;
         this.maxRoundSize = maxRoundSize;
-        this.checkpointEvery = checkpointEvery;
         this.roundSize = DistributionSummary.builder("duet.chat.append.round.size")
                 .description("couples in one HBase append round").register(registry);
         this.readsSkipped = Counter.builder("duet.chat.append.reads.skipped")
@@ -131,8 +128,8 @@ final class AppendRounds {
             for (Append append : round) {
                 KnownRow known = knownRows.get(append.coupleId);
                 if (known != null && known.decides(append.claim, append.requests)) {
-                    planned.add(new Planned(append, known.fenceBytes(), AppendPlan.of(append.row, known,
-                            Result.EMPTY_RESULT, append.requests, now, checkpointEvery)));
+                    planned.add(new Planned(append, known.fenceBytes(), AppendPlan.of(append.row, known.fence(),
+                            known.fenceBytes(), Result.EMPTY_RESULT, append.requests, now)));
                     continue;
                 }
                 Get get = Fence.addTo(new Get(append.row));
@@ -165,16 +162,10 @@ final class AppendRounds {
     private record Planned(Append append, byte[] fenceBytes, AppendPlan plan) {
     }
 
-    /** An append whose fence was read: its tail is read next. */
-    private record Fenced(Append append, Fence fence, byte[] fenceBytes, Result keys) {
-    }
-
     private void afterReads(List<Append> round, List<Planned> planned, List<Append> reading,
                             List<CompletableFuture<Result>> reads, long now) {
-        boolean started = false;
+        boolean written = false;
         try {
-            List<Fenced> fenced = new ArrayList<>(reading.size());
-            List<Get> tails = new ArrayList<>(reading.size());
             for (int i = 0; i < reading.size(); i++) {
                 Append append = reading.get(i);
                 try {
@@ -186,47 +177,14 @@ final class AppendRounds {
                                 fence == null ? null : fence.claim()));
                         continue;
                     }
-                    fenced.add(new Fenced(append, fence, current.getValue(CoupleRow.STATE, CoupleRow.FENCE),
-                            current));
-                    tails.add(RowTail.get(append.row, fence.checkpoint() + 1, false));
-                } catch (RuntimeException e) {
-                    append.result.completeExceptionally(unwrap(e));
-                }
-            }
-            if (tails.isEmpty()) {
-                write(round, planned);
-            } else {
-                List<CompletableFuture<Result>> tailReads = table.get(tails);
-                CompletableFuture.allOf(tailReads.toArray(CompletableFuture[]::new))
-                        .whenComplete((ignored, failure) -> afterTails(round, planned, fenced, tailReads, now));
-            }
-            started = true;
-        } catch (RuntimeException e) {
-            log.warn("an append round failed after its reads", e);
-        } finally {
-            if (!started) {
-                settle(round, List.of());
-            }
-        }
-    }
-
-    private void afterTails(List<Append> round, List<Planned> planned, List<Fenced> fenced,
-                            List<CompletableFuture<Result>> tails, long now) {
-        boolean written = false;
-        try {
-            for (int i = 0; i < fenced.size(); i++) {
-                Fenced read = fenced.get(i);
-                Append append = read.append();
-                try {
-                    KnownRow row = RowTail.row(read.fence(), read.fenceBytes(), tails.get(i).join());
-                    AppendPlan plan = AppendPlan.of(append.row, row, read.keys(), append.requests, now,
-                            checkpointEvery);
+                    byte[] fenceBytes = current.getValue(CoupleRow.STATE, CoupleRow.FENCE);
+                    AppendPlan plan = AppendPlan.of(append.row, fence, fenceBytes, current, append.requests, now);
                     if (plan.put() == null) {
                         remember(append, plan);
                         append.result.complete(plan.results());
                         continue;
                     }
-                    planned.add(new Planned(append, read.fenceBytes(), plan));
+                    planned.add(new Planned(append, fenceBytes, plan));
                 } catch (RuntimeException e) {
                     append.result.completeExceptionally(unwrap(e));
                 }
@@ -234,7 +192,7 @@ final class AppendRounds {
             write(round, planned);
             written = true;
         } catch (RuntimeException e) {
-            log.warn("an append round failed after reading its tails", e);
+            log.warn("an append round failed after its reads", e);
         } finally {
             if (!written) {
                 settle(round, List.of());
@@ -251,8 +209,7 @@ final class AppendRounds {
                 p.append().result.complete(p.plan().results());
                 continue;
             }
-            guarded.add(new FencedWrites.Guarded(p.append().row, p.fenceBytes(), p.plan().nextSeq(),
-                    p.plan().put()));
+            guarded.add(new FencedWrites.Guarded(p.append().row, p.fenceBytes(), p.plan().put()));
             writing.add(p);
         }
         if (guarded.isEmpty()) {
@@ -275,7 +232,7 @@ final class AppendRounds {
                         append.result.complete(writing.get(i).plan().results());
                         continue;
                     }
-                    // The row moved on from what this owner knew: read it again (another owner may hold it).
+                    // The fence is not what this owner wrote last: read the row again (another owner may hold it).
                     knownRows.forget(append.coupleId);
                     if (++append.attempts >= maxAttempts) {
                         append.result.completeExceptionally(new ConcurrentAppendException("couple "

@@ -25,31 +25,24 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Writes appends, each only if its row's fence cell still holds the bytes its writer expects and the first seq it
- * stores is not stored yet, checked and written atomically.
+ * Writes rows, each only if its fence cell still holds the bytes its writer expects, checked and written atomically.
  *
- * <p>With the table's {@code MultiRowMutationEndpoint} (HBase's own coprocessor, which
- * {@link HBaseChatStore#tableDescriptor} attaches), the writes of one region go in one call: the region server locks
- * those rows, checks both conditions of every row, and applies all the writes in one atomic batch with one
- * write-ahead-log sync — or, if any condition fails, applies none. Then, and whenever the call fails, each of the
- * region's writes is sent again in a call of its own, which tells which held. A call that failed with its outcome
- * unknown is safe to follow so: if it was applied, its first seqs are stored, and the writes fail as if another writer
- * had come between.
- *
- * <p>A table without the endpoint gets one {@code checkAndMutate} per write, which can check one cell only: the
- * fence. That is enough there because the store then moves the fence with every append ({@link AppendPlan}'s
- * checkpoint at every message), so a stored seq always moves the fence too.
+ * <p>HBase runs the guarded mutations of one multi-request one after another, each with its own write-ahead-log sync,
+ * so a round of a thousand {@code checkAndMutate}s costs a thousand syncs. With the table's
+ * {@code MultiRowMutationEndpoint} (HBase's own coprocessor, which {@link HBaseChatStore#tableDescriptor} attaches),
+ * the writes of one region go in one call instead: the region server locks those rows, checks every fence, and
+ * applies all the writes in one atomic batch with one sync — or, if any fence has moved, applies none. Then, and
+ * whenever the call fails or the table lacks the endpoint, the region's writes are sent again as one
+ * {@code checkAndMutate} each, which tells which fences held. A call that failed with its outcome unknown is safe to
+ * follow so: if it was applied, the fences moved, and the guarded writes fail as if another writer had come between.
  */
 final class FencedWrites {
     /** HBase's coprocessor for atomic, conditional multi-row mutations within a region (in every region server). */
     static final String ENDPOINT = "org.apache.hadoop.hbase.coprocessor.MultiRowMutationEndpoint";
 
-    /** A row to write if its fence cell still holds {@code fenceBytes} and seq {@code nextSeq} is not stored. */
-    record Guarded(byte[] row, byte[] fenceBytes, long nextSeq, Put put) {
+    /** A row to write if its fence cell still holds {@code fenceBytes}. */
+    record Guarded(byte[] row, byte[] fenceBytes, Put put) {
     }
-
-    /** A condition's value that only an absent cell matches: no stored message is empty. */
-    private static final byte[] ABSENT = new byte[0];
 
     private final AsyncTable<?> table;
     private final AsyncTableRegionLocator locator;
@@ -64,13 +57,13 @@ final class FencedWrites {
         this.regionBatches = Counter.builder("duet.chat.append.region.batches")
                 .description("guarded append batches written to one region in one atomic call").register(registry);
         this.fallbacks = Counter.builder("duet.chat.append.region.batch.fallbacks")
-                .description("region batches refused (a row had moved on) or failed, then written one row at a time")
+                .description("region batches refused (a fence had moved) or failed, then written one row at a time")
                 .register(registry);
     }
 
     /**
-     * One future per write, in order: true when its conditions held and the row was written, false when the row had
-     * moved on (another fence, or its next seq stored). Every future completes, whatever throws.
+     * One future per write, in order: true when its fence held and the row was written, false when it had moved. Every
+     * future completes, whatever throws.
      */
     List<CompletableFuture<Boolean>> write(List<Guarded> writes) {
         List<CompletableFuture<Boolean>> results = new ArrayList<>(writes.size());
@@ -95,15 +88,18 @@ final class FencedWrites {
         CompletableFuture.allOf(locations.toArray(CompletableFuture[]::new)).whenComplete((ignored, failure) ->
                 settling(results, () -> {
                     Map<String, List<Integer>> regions = new LinkedHashMap<>();
+                    List<Integer> unlocated = new ArrayList<>();
                     for (int i = 0; i < writes.size(); i++) {
                         CompletableFuture<HRegionLocation> location = locations.get(i);
-                        CompletableFuture<Boolean> result = results.get(i);
                         if (location.isCompletedExceptionally()) {
-                            location.whenComplete((unknown, why) -> result.completeExceptionally(why));
+                            unlocated.add(i);
                         } else {
                             regions.computeIfAbsent(location.join().getRegion().getEncodedName(),
                                     region -> new ArrayList<>()).add(i);
                         }
+                    }
+                    if (!unlocated.isEmpty()) {
+                        oneByOne(pick(writes, unlocated), pick(results, unlocated));
                     }
                     for (List<Integer> region : regions.values()) {
                         inOneCall(pick(writes, region), pick(results, region));
@@ -112,26 +108,20 @@ final class FencedWrites {
     }
 
     private void inOneCall(List<Guarded> writes, List<CompletableFuture<Boolean>> results) {
-        MutateRowsRequest request = request(writes);
-        if (writes.size() > 1) {
-            regionBatches.increment();
+        if (writes.size() == 1) {
+            oneByOne(writes, results);
+            return;
         }
+        MutateRowsRequest request = request(writes);
+        regionBatches.increment();
         table.<MultiRowMutationService, MutateRowsResponse>coprocessorService(MultiRowMutationService::newStub,
                         (stub, controller, done) -> stub.mutateRows(controller, request, done), writes.get(0).row())
                 .whenComplete((response, failure) -> settling(results, () -> {
                     if (failure == null && response.getProcessed()) {
                         results.forEach(result -> result.complete(true));
-                    } else if (writes.size() == 1) {
-                        if (failure != null) {
-                            results.get(0).completeExceptionally(failure);
-                        } else {
-                            results.get(0).complete(false);
-                        }
                     } else {
                         fallbacks.increment();
-                        for (int i = 0; i < writes.size(); i++) {
-                            inOneCall(List.of(writes.get(i)), List.of(results.get(i)));
-                        }
+                        oneByOne(writes, results);
                     }
                 }));
     }
@@ -152,8 +142,6 @@ final class FencedWrites {
                 request.addMutationRequest(ProtobufUtil.toMutation(MutationType.PUT, write.put()));
                 request.addCondition(ProtobufUtil.toCondition(write.row(), CoupleRow.STATE, CoupleRow.FENCE,
                         CompareOperator.EQUAL, write.fenceBytes(), TimeRange.allTime()));
-                request.addCondition(ProtobufUtil.toCondition(write.row(), CoupleRow.MESSAGES,
-                        CoupleRow.seq(write.nextSeq()), CompareOperator.EQUAL, ABSENT, TimeRange.allTime()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -161,7 +149,6 @@ final class FencedWrites {
         return request.build();
     }
 
-    /** For a table without the endpoint: the fence alone guards each write (see the class comment). */
     private void oneByOne(List<Guarded> writes, List<CompletableFuture<Boolean>> results) {
         List<CheckAndMutate> guarded = new ArrayList<>(writes.size());
         for (Guarded write : writes) {

@@ -50,12 +50,11 @@ import java.util.function.Function;
  *
  * <h3>Appends</h3>
  * One append writes a batch of messages of one couple with a single atomic row mutation guarded by the fence: read the
- * fence, the batch's idempotency keys and the messages above the fence's checkpoint, fail if the fence holds another
- * claim than the appender's, give the new messages the next sequence numbers, and write messages and keys (and, one
- * append in every few, the fence with a new checkpoint) together only if the fence is still exactly what was read and
- * the first new seq is not stored. So sequence numbers never repeat and never skip, and once another owner has
- * claimed the couple, no append of the old one can pass its check: a stale owner acknowledges nothing. A sender's
- * client message id already stored returns its first seq: a retry never duplicates a message.
+ * fence and the batch's idempotency keys, fail if the fence holds another claim than the appender's, give the new
+ * messages the next sequence numbers, and write messages, keys and the fence with its new {@code lastSeq} together
+ * only if the fence is still exactly what was read. So sequence numbers never repeat and never skip, and once another
+ * owner has claimed the couple, no append of the old one can pass its check: a stale owner acknowledges nothing. A
+ * sender's client message id already stored returns its first seq: a retry never duplicates a message.
  */
 public final class HBaseChatStore implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(HBaseChatStore.class);
@@ -82,10 +81,7 @@ public final class HBaseChatStore implements Closeable {
         this.attempts = settings.appendAttempts();
         FencedWrites writes = new FencedWrites(table, connection.getRegionLocator(tableName(settings)), endpoint,
                 registry);
-        // Without the endpoint a write can check the fence alone, so every append moves it (FencedWrites).
-        int checkpointEvery = endpoint ? AppendPlan.CHECKPOINT_EVERY : 1;
-        this.rounds = new AppendRounds(table, writes, settings.appendAttempts(), MAX_ROUND, checkpointEvery,
-                KNOWN_ROWS, registry);
+        this.rounds = new AppendRounds(table, writes, settings.appendAttempts(), MAX_ROUND, KNOWN_ROWS, registry);
     }
 
     public static TableName tableName(StoreSettings settings) {
@@ -175,40 +171,32 @@ public final class HBaseChatStore implements Closeable {
 
     /** The couple's last seq and the read marks of {@code userId} and {@code partnerId}. */
     public CompletableFuture<CoupleState> state(String coupleId, String userId, String partnerId) {
-        byte[] row = CoupleRow.key(coupleId);
-        Get get = withCheckpoint(new Get(row))
+        Get get = withLastSeq(new Get(CoupleRow.key(coupleId)))
                 .addColumn(CoupleRow.STATE, CoupleRow.readMark(userId))
                 .addColumn(CoupleRow.STATE, CoupleRow.readMark(partnerId));
-        return table.get(get).thenCompose(result -> lastSeq(row, result).thenApply(lastSeq -> new CoupleState(
-                lastSeq,
+        return table.get(get).thenApply(result -> new CoupleState(
+                lastSeqOf(result),
                 longOf(result, CoupleRow.STATE, CoupleRow.readMark(userId)),
-                longOf(result, CoupleRow.STATE, CoupleRow.readMark(partnerId)))));
+                longOf(result, CoupleRow.STATE, CoupleRow.readMark(partnerId))));
     }
 
     /** The couple's highest seq, 0 when it has no message. */
     public CompletableFuture<Long> lastSeq(String coupleId) {
-        byte[] row = CoupleRow.key(coupleId);
-        return table.get(withCheckpoint(new Get(row))).thenCompose(result -> lastSeq(row, result));
+        return table.get(withLastSeq(new Get(CoupleRow.key(coupleId)))).thenApply(HBaseChatStore::lastSeqOf);
     }
 
-    /** Adds what {@link #checkpointOf} reads. */
-    private static Get withCheckpoint(Get get) {
+    /** Adds what {@link #lastSeqOf} reads. */
+    private static Get withLastSeq(Get get) {
         return Fence.addTo(get).addColumn(CoupleRow.STATE, CoupleRow.LAST_SEQ);
     }
 
     /**
-     * The seq up to which the row's messages are summed up: the fence's checkpoint; for a row never claimed, what the
-     * first version kept in {@code s:last_seq} (0 when absent).
+     * The fence's last seq; for a row never claimed, what the first version kept in {@code s:last_seq} (0 when
+     * absent).
      */
-    private static long checkpointOf(Result result) {
+    private static long lastSeqOf(Result result) {
         Fence fence = Fence.of(result);
-        return fence != null ? fence.checkpoint() : longOf(result, CoupleRow.STATE, CoupleRow.LAST_SEQ);
-    }
-
-    /** The last seq of {@code row}, whose checkpoint {@code current} holds: the checkpoint and the tail above it. */
-    private CompletableFuture<Long> lastSeq(byte[] row, Result current) {
-        long checkpoint = checkpointOf(current);
-        return table.get(RowTail.get(row, checkpoint + 1, true)).thenApply(tail -> RowTail.lastSeq(checkpoint, tail));
+        return fence != null ? fence.lastSeq() : longOf(result, CoupleRow.STATE, CoupleRow.LAST_SEQ);
     }
 
     /**
@@ -224,13 +212,13 @@ public final class HBaseChatStore implements Closeable {
 
     private CompletableFuture<Fence> claim(String coupleId, OwnerClaim wanted, boolean takeOver, int attemptsLeft) {
         byte[] row = CoupleRow.key(coupleId);
-        return table.get(withCheckpoint(new Get(row))).thenCompose(current -> {
+        return table.get(withLastSeq(new Get(row))).thenCompose(current -> {
             byte[] stored = current.getValue(CoupleRow.STATE, CoupleRow.FENCE);
             CheckAndMutate.Builder guard = CheckAndMutate.newBuilder(row);
             Fence fence;
             if (stored == null) {
                 // A row from before fencing, or a new couple: its last_seq (0 when absent) carries over.
-                fence = Fence.first(wanted, checkpointOf(current));
+                fence = Fence.first(wanted, lastSeqOf(current));
                 guard.ifNotExists(CoupleRow.STATE, CoupleRow.FENCE);
             } else {
                 Fence previous = Fence.of(current);
@@ -295,36 +283,30 @@ public final class HBaseChatStore implements Closeable {
     private CompletableFuture<Long> markRead(String coupleId, String userId, long seq, int attemptsLeft) {
         byte[] row = CoupleRow.key(coupleId);
         byte[] qualifier = CoupleRow.readMark(userId);
-        return table.get(withCheckpoint(new Get(row)).addColumn(CoupleRow.STATE, qualifier))
-                .thenCompose(current -> lastSeq(row, current).thenCompose(lastSeq -> moveMark(coupleId, userId,
-                        current.getValue(CoupleRow.STATE, qualifier), Math.min(seq, lastSeq), seq, attemptsLeft)));
-    }
-
-    /** Writes {@code wanted} as the mark if it is above {@code stored} and the mark is still {@code stored}. */
-    private CompletableFuture<Long> moveMark(String coupleId, String userId, byte[] stored, long wanted, long seq,
-                                             int attemptsLeft) {
-        byte[] row = CoupleRow.key(coupleId);
-        byte[] qualifier = CoupleRow.readMark(userId);
-        long mark = stored == null ? 0 : Bytes.toLong(stored);
-        if (wanted <= mark) {
-            return CompletableFuture.completedFuture(mark);
-        }
-        CheckAndMutate.Builder guard = CheckAndMutate.newBuilder(row);
-        if (stored == null) {
-            guard.ifNotExists(CoupleRow.STATE, qualifier);
-        } else {
-            guard.ifEquals(CoupleRow.STATE, qualifier, stored);
-        }
-        return table.checkAndMutate(guard.build(new Put(row).addColumn(CoupleRow.STATE, qualifier,
-                CoupleRow.seq(wanted)))).thenCompose(result -> {
-            if (result.isSuccess()) {
-                return CompletableFuture.completedFuture(wanted);
+        return table.get(withLastSeq(new Get(row)).addColumn(CoupleRow.STATE, qualifier)).thenCompose(current -> {
+            byte[] stored = current.getValue(CoupleRow.STATE, qualifier);
+            long mark = stored == null ? 0 : Bytes.toLong(stored);
+            long wanted = Math.min(seq, lastSeqOf(current));
+            if (wanted <= mark) {
+                return CompletableFuture.completedFuture(mark);
             }
-            if (attemptsLeft <= 1) {
-                return CompletableFuture.failedFuture(new ConcurrentAppendException("the read mark of "
-                        + userId + " in couple " + coupleId + " kept changing"));
+            CheckAndMutate.Builder guard = CheckAndMutate.newBuilder(row);
+            if (stored == null) {
+                guard.ifNotExists(CoupleRow.STATE, qualifier);
+            } else {
+                guard.ifEquals(CoupleRow.STATE, qualifier, stored);
             }
-            return markRead(coupleId, userId, seq, attemptsLeft - 1);
+            return table.checkAndMutate(guard.build(new Put(row).addColumn(CoupleRow.STATE, qualifier,
+                    CoupleRow.seq(wanted)))).thenCompose(result -> {
+                if (result.isSuccess()) {
+                    return CompletableFuture.completedFuture(wanted);
+                }
+                if (attemptsLeft <= 1) {
+                    return CompletableFuture.failedFuture(new ConcurrentAppendException("the read mark of "
+                            + userId + " in couple " + coupleId + " kept changing"));
+                }
+                return markRead(coupleId, userId, seq, attemptsLeft - 1);
+            });
         });
     }
 

@@ -9,7 +9,6 @@ import java.util.Arrays;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FenceTest {
     private static final OwnerClaim CLAIM = new OwnerClaim(7, 100, 2, "chat-a");
@@ -19,34 +18,6 @@ class FenceTest {
         byte[] owner = claim.ownerId().getBytes(StandardCharsets.UTF_8);
         return ByteBuffer.allocate(4 * Long.BYTES + owner.length).putLong(claim.incarnation())
                 .putLong(claim.ringEpoch()).putLong(claim.generation()).putLong(lastSeq).put(owner).array();
-    }
-
-    /** A fence cell as the second layout wrote it: no layout mark before the owner's length. */
-    static byte[] secondLayout(OwnerClaim claim, long lastSeq, LatestClientIds ids) {
-        byte[] owner = claim.ownerId().getBytes(StandardCharsets.UTF_8);
-        byte[] idBytes = ids.toBytes();
-        return ByteBuffer.allocate(4 * Long.BYTES + 3 + owner.length + idBytes.length).putLong(claim.incarnation())
-                .putLong(claim.ringEpoch()).putLong(claim.generation()).putLong(lastSeq).put((byte) 0xFF)
-                .putShort((short) owner.length).put(owner).put(idBytes).array();
-    }
-
-    @Test
-    void theSecondLayoutReadsAsACheckpointAndTheCurrentOneLooksOverlongToItsReaders() {
-        LatestClientIds ids = LatestClientIds.NONE.with("ann", "a-9");
-        assertEquals(new Fence(CLAIM, 41, ids), Fence.fromBytes(secondLayout(CLAIM, 41, ids), null));
-        ByteBuffer current = ByteBuffer.wrap(new Fence(CLAIM, 41, ids).toBytes());
-        current.position(4 * Long.BYTES + 1);
-        int ownerLengthAsTheSecondLayoutReadsIt = Short.toUnsignedInt(current.getShort());
-        assertTrue(ownerLengthAsTheSecondLayoutReadsIt > current.remaining(),
-                "a version that writes the second layout refuses a fence of the current one");
-    }
-
-    @Test
-    void anOwnerIdTooLongForTheLayoutIsRefused() {
-        Fence longest = new Fence(new OwnerClaim(1, 1, 0, "o".repeat(0xFFFE)), 3, null);
-        assertEquals(longest, Fence.fromBytes(longest.toBytes(), null));
-        assertThrows(IllegalArgumentException.class,
-                () -> new Fence(new OwnerClaim(1, 1, 0, "o".repeat(0xFFFF)), 3, null).toBytes());
     }
 
     @Test
