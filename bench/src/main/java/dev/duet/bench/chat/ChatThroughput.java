@@ -7,6 +7,7 @@ import dev.duet.chat.store.StoreSettings;
 import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.auth.TokenSigner;
 import dev.duet.protocol.transport.NettyTransport;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -62,8 +63,9 @@ public final class ChatThroughput {
                     .muxPort(0).clientPort(0).ringPath("/bench/ring")
                     .store(new StoreSettings("duet_bench", "couples", Duration.ofSeconds(30), 20)).build();
             EventLoopGroup clients = NettyTransport.best().newGroup(1, new DefaultThreadFactory("bench-client"));
-            try (ChatServer server = ChatServer.start(config, hbase.clientConfiguration(), zookeeper,
-                    new SimpleMeterRegistry(), Duration.ofMinutes(1))) {
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            try (ChatServer server = ChatServer.start(config, hbase.clientConfiguration(), zookeeper, meters,
+                    Duration.ofMinutes(1))) {
                 TokenSigner signer = new TokenSigner(keys, Clock.systemUTC());
                 double openLoopRate = 0;
                 for (int couples : steps) {
@@ -84,10 +86,21 @@ public final class ChatThroughput {
                         OPEN_LOOP_COUPLES, open.seconds(), openLoopRate, open.perSecond(),
                         open.latency().getValueAtPercentile(50), open.latency().getValueAtPercentile(99),
                         open.latency().getValueAtPercentile(99.9), open.latency().getMaxValue());
+                printAppendMeters(meters);
             } finally {
                 clients.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
                 zookeeper.close();
             }
         }
+    }
+
+    /** What the append pipeline did over the whole run: how its rounds went to HBase. */
+    private static void printAppendMeters(SimpleMeterRegistry meters) {
+        DistributionSummary rounds = meters.get("duet.chat.append.round.size").summary();
+        System.out.printf("{\"benchmark\":\"chat-append-meters\",\"rounds\":%d,\"meanRoundSize\":%.1f,"
+                        + "\"readsSkipped\":%.0f,\"regionBatches\":%.0f,\"regionBatchFallbacks\":%.0f}%n",
+                rounds.count(), rounds.mean(), meters.get("duet.chat.append.reads.skipped").counter().count(),
+                meters.get("duet.chat.append.region.batches").counter().count(),
+                meters.get("duet.chat.append.region.batch.fallbacks").counter().count());
     }
 }
