@@ -61,6 +61,9 @@ public final class EdgeBenchmark {
     private static final int MAX_HAPROXY_CONNECTIONS = 9_000;
     private static final int SECONDS = 10;
     private static final int WARM_UP_SECONDS = 3;
+    /** A JVM edge is warm once a warm-up slice adds fewer JIT compilations than this, or after this many slices. */
+    private static final int QUIET_COMPILATIONS = 5;
+    private static final int MAX_WARM_UP_SLICES = 10;
     private static final int CONNECT_COUPLES = 64;
     private static final String PLAIN_RING = "/bench/ring";
     private static final String MUX_TLS_RING = "/bench/ring-mux-tls";
@@ -85,7 +88,7 @@ public final class EdgeBenchmark {
                 .trustManager(resumptions).protocols("TLSv1.3").build();
     }
 
-    record Target(String name, int port, Process process) {
+    record Target(String name, int port, Process process, boolean jvm) {
         long pid() {
             return process.pid();
         }
@@ -118,14 +121,6 @@ public final class EdgeBenchmark {
                         serverCpu, MUX_TLS_RING, ca.files(MuxTls.PRESENTER));
                 Target proxy = startHaproxy(haproxy, work, certificate, chat.clientPort(), serverCpu);
                 try {
-                    for (int count : idleCounts) {
-                        long[] presenterBytes = bench.idleMemory(presenter, count, true);
-                        long[] proxyBytes = count <= MAX_HAPROXY_CONNECTIONS ? bench.idleMemory(proxy, count, false)
-                                : new long[]{-1, -1};
-                        print("idle-memory-per-connection", count, "bytes", presenterBytes[0], proxyBytes[0]);
-                        print("idle-memory-per-further-connection", count, "bytes", presenterBytes[1],
-                                proxyBytes[1]);
-                    }
                     for (boolean resumed : new boolean[]{false, true}) {
                         double[] p = bench.connects(presenter, resumed);
                         double[] h = bench.connects(proxy, resumed);
@@ -134,6 +129,14 @@ public final class EdgeBenchmark {
                             printResumedShare(p[2], h[2]);
                         }
                         print(resumed ? "resumed-connect-cpu" : "full-connect-cpu", 0, "serverCpuMicros", p[1], h[1]);
+                    }
+                    for (int count : idleCounts) {
+                        long[] presenterBytes = bench.idleMemory(presenter, count, true);
+                        long[] proxyBytes = count <= MAX_HAPROXY_CONNECTIONS ? bench.idleMemory(proxy, count, false)
+                                : new long[]{-1, -1};
+                        print("idle-memory-per-connection", count, "bytes", presenterBytes[0], proxyBytes[0]);
+                        print("idle-memory-per-further-connection", count, "bytes", presenterBytes[1],
+                                proxyBytes[1]);
                     }
                     double[] p = bench.roundTrips(presenter, 1000);
                     double[] t = bench.roundTrips(presenterWithMuxTls, 1000);
@@ -218,7 +221,7 @@ public final class EdgeBenchmark {
         Process process = builder.start();
         awaitPort(port, process);
         Thread.sleep(2_000);
-        return new Target(name, port, process);
+        return new Target(name, port, process, true);
     }
 
     private static Target startHaproxy(String binary, Path work, SelfSignedCertificate certificate, int backendPort,
@@ -245,7 +248,7 @@ public final class EdgeBenchmark {
         Process process = new ProcessBuilder("taskset", "-c", cpu, binary, "-f", config.toString(), "-db")
                 .redirectErrorStream(true).redirectOutput(work.resolve("haproxy.log").toFile()).start();
         awaitPort(port, process);
-        return new Target("haproxy", port, process);
+        return new Target("haproxy", port, process, false);
     }
 
     private static int freePort() throws IOException {
@@ -359,8 +362,7 @@ public final class EdgeBenchmark {
      */
     private double[] connects(Target target, boolean resumed) throws Exception {
         SslContext tls = resumed ? resumingHandshakes : fullHandshakes;
-        // Unmeasured first: the edge's handshake path warm (the JIT, pools), so that run-to-run spread is not warm-up.
-        connectFor(target, tls, TimeUnit.SECONDS.toNanos(WARM_UP_SECONDS));
+        warmUp(target, tls, resumed);
         long fullBefore = resumptions.full();
         long resumedBefore = resumptions.resumed();
         long cpuBefore = ProcessStats.cpuMillis(target.pid());
@@ -373,6 +375,26 @@ public final class EdgeBenchmark {
         long checks = fullChecks + resumedChecks;
         double resumedShare = checks == 0 ? 0 : (double) resumedChecks / checks;
         return new double[]{done / seconds, done == 0 ? 0 : cpu * 1000.0 / done, resumedShare};
+    }
+
+    /**
+     * Connects unmeasured until the edge's connect path is warm, so that the run-to-run spread is not the JIT: a JVM
+     * goes on compiling that path for a while (the C2 compiler took 14 to 45 % of the presenter's CPU in a measured
+     * phase after a fixed 3 s warm-up), so it gets slices of {@link #WARM_UP_SECONDS} until one adds fewer than
+     * {@link #QUIET_COMPILATIONS} compilations; HAProxy gets one slice. Prints how long each edge warmed.
+     */
+    private void warmUp(Target target, SslContext tls, boolean resumed) throws Exception {
+        int slices = 0;
+        long added;
+        do {
+            long compilations = target.jvm() ? ProcessStats.jitCompilations(target.pid()) : 0;
+            connectFor(target, tls, TimeUnit.SECONDS.toNanos(WARM_UP_SECONDS));
+            slices++;
+            added = target.jvm() ? ProcessStats.jitCompilations(target.pid()) - compilations : 0;
+        } while (added >= QUIET_COMPILATIONS && slices < MAX_WARM_UP_SLICES);
+        System.out.printf(Locale.ROOT, "{\"benchmark\":\"edge\",\"metric\":\"%s-connect-warm-up\",\"edge\":\"%s\","
+                + "\"seconds\":%d,\"compilationsInLastSlice\":%d}%n", resumed ? "resumed" : "full", target.name(),
+                slices * WARM_UP_SECONDS, added);
     }
 
     /** Connects with 32 in flight for {@code nanos}; returns how many succeeded. */

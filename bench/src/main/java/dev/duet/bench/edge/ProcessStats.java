@@ -14,6 +14,7 @@ final class ProcessStats {
     private static final long TICKS_PER_SECOND = 100;
     private static final Pattern HEAP_SPACE = Pattern.compile("^ \\S.*(heap|generation)\\s+total");
     private static final Pattern ADDRESS = Pattern.compile("0x([0-9a-f]+)");
+    private static final Pattern TOTAL_COMPILES = Pattern.compile("(?m)^sun\\.ci\\.totalCompiles=(\\d+)");
     private static final Pattern MAPPING = Pattern.compile("^([0-9a-f]+)-[0-9a-f]+ ");
 
     private ProcessStats() {
@@ -73,6 +74,15 @@ final class ProcessStats {
             throw new IOException("jcmd " + command + " failed for " + pid + ": " + output);
         }
         return output;
+    }
+
+    /** How many methods a JVM's JIT compiled so far ({@code sun.ci.totalCompiles}). */
+    static long jitCompilations(long pid) throws IOException, InterruptedException {
+        Matcher total = TOTAL_COMPILES.matcher(jcmd(pid, "PerfCounter.print"));
+        if (!total.find()) {
+            throw new IOException("no sun.ci.totalCompiles in the performance counters of " + pid);
+        }
+        return Long.parseLong(total.group(1));
     }
 
     /** User plus system CPU time, in milliseconds. */
