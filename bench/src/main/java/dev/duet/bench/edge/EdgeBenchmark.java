@@ -121,6 +121,14 @@ public final class EdgeBenchmark {
                         serverCpu, MUX_TLS_RING, ca.files(MuxTls.PRESENTER));
                 Target proxy = startHaproxy(haproxy, work, certificate, chat.clientPort(), serverCpu);
                 try {
+                    for (int count : idleCounts) {
+                        long[] presenterBytes = bench.idleMemory(presenter, count, true);
+                        long[] proxyBytes = count <= MAX_HAPROXY_CONNECTIONS ? bench.idleMemory(proxy, count, false)
+                                : new long[]{-1, -1};
+                        print("idle-memory-per-connection", count, "bytes", presenterBytes[0], proxyBytes[0]);
+                        print("idle-memory-per-further-connection", count, "bytes", presenterBytes[1],
+                                proxyBytes[1]);
+                    }
                     for (boolean resumed : new boolean[]{false, true}) {
                         double[] p = bench.connects(presenter, resumed);
                         double[] h = bench.connects(proxy, resumed);
@@ -129,14 +137,6 @@ public final class EdgeBenchmark {
                             printResumedShare(p[2], h[2]);
                         }
                         print(resumed ? "resumed-connect-cpu" : "full-connect-cpu", 0, "serverCpuMicros", p[1], h[1]);
-                    }
-                    for (int count : idleCounts) {
-                        long[] presenterBytes = bench.idleMemory(presenter, count, true);
-                        long[] proxyBytes = count <= MAX_HAPROXY_CONNECTIONS ? bench.idleMemory(proxy, count, false)
-                                : new long[]{-1, -1};
-                        print("idle-memory-per-connection", count, "bytes", presenterBytes[0], proxyBytes[0]);
-                        print("idle-memory-per-further-connection", count, "bytes", presenterBytes[1],
-                                proxyBytes[1]);
                     }
                     double[] p = bench.roundTrips(presenter, 1000);
                     double[] t = bench.roundTrips(presenterWithMuxTls, 1000);
