@@ -209,11 +209,11 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter implements St
                 return;
             }
             cancelRouteTimer();
-            routing.metrics().routed("relaying");
+            routing.metrics().routed(PresenterMetrics.RELAYING);
             routing.metrics().routeSettled(System.nanoTime() - firstFrameNanos);
-            ctx.pipeline().addAfter(ctx.name(), "relay", new ClientRelay((StreamChannel) stream, relay,
-                    routing.metrics()));
-            relay.startRelaying();
+            ClientRelay clientSide = new ClientRelay((StreamChannel) stream, relay, routing.metrics());
+            ctx.pipeline().addAfter(ctx.name(), "relay", clientSide);
+            relay.startRelaying(clientSide);
             ctx.pipeline().remove(this);
             ctx.pipeline().remove(FirstFrameDecoder.class);
             ctx.channel().config().setAutoRead(true);

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /** The presenter's meters; docs/operations.md lists them. */
 final class PresenterMetrics {
+    static final String RELAYING = "relaying";
     private final MeterRegistry registry;
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger streams = new AtomicInteger();
@@ -17,6 +18,10 @@ final class PresenterMetrics {
     private final Counter bytesToClients;
     private final Timer routingLatency;
     private final Timer handoverLatency;
+    /** Meters every connect touches, looked up once rather than by name and tags per connect. */
+    private final Counter fullHandshakes;
+    private final Counter resumedHandshakes;
+    private final Counter relaying;
 
     PresenterMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -30,6 +35,9 @@ final class PresenterMetrics {
         handoverLatency = LatencyBuckets.timer("duet.presenter.handover.latency")
                 .description("time from a chat server's handover to the new owner accepting the resumed stream")
                 .register(registry);
+        fullHandshakes = registry.counter("duet.presenter.handshakes", "kind", "full");
+        resumedHandshakes = registry.counter("duet.presenter.handshakes", "kind", "resumed");
+        relaying = registry.counter("duet.presenter.routing", "result", RELAYING);
     }
 
     int connections() {
@@ -57,7 +65,7 @@ final class PresenterMetrics {
     }
 
     void handshake(boolean resumed) {
-        registry.counter("duet.presenter.handshakes", "kind", resumed ? "resumed" : "full").increment();
+        (resumed ? resumedHandshakes : fullHandshakes).increment();
     }
 
     void handshakeFailed(String reason) {
@@ -73,7 +81,7 @@ final class PresenterMetrics {
     }
 
     void routed(String result) {
-        registry.counter("duet.presenter.routing", "result", result).increment();
+        (RELAYING.equals(result) ? relaying : registry.counter("duet.presenter.routing", "result", result)).increment();
     }
 
     /** A client's route settled {@code nanos} after its first frame arrived. */
