@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.timeout.IdleStateEvent;
 import org.slf4j.LoggerFactory;
 
 import dev.duet.protocol.logging.RateLimitedLog;
@@ -17,7 +16,7 @@ import java.util.ArrayDeque;
  * The client side of one relayed client, installed once the route is settled and every protocol handler is gone:
  * the client's decrypted bytes go to its stream unparsed and uncopied (the stream slices them into DATA frames).
  * When the stream's window or the mux connection is full, the client stops being read; the client leaving closes
- * the stream, and an idle client is closed. A client failing is logged through a {@link RateLimitedLog}, since all of
+ * the stream, and an idle client is closed (by {@link IdleClients}). A client failing is logged through a {@link RateLimitedLog}, since all of
  * them may fail at once.
  *
  * <p>During a handover the client is {@linkplain #pause() paused}: what it already sent and this side had read is
@@ -32,6 +31,8 @@ final class ClientRelay extends ChannelInboundHandlerAdapter {
     private StreamRelay streamSide;
     /** While a handover is under way: the client's bytes read since the pause; null otherwise. */
     private ArrayDeque<ByteBuf> held;
+    /** When a byte last went either way, for {@link IdleClients}; the stream's side writes it too. */
+    private volatile long lastActivityNanos = System.nanoTime();
 
     private ChannelHandlerContext ctx;
 
@@ -50,11 +51,22 @@ final class ClientRelay extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf buf = (ByteBuf) msg;
         metrics.fromClient(buf.readableBytes());
+        active();
         if (held != null) {
             held.add(buf);
             return;
         }
         stream.write(buf, stream.voidPromise());
+    }
+
+    /** Bytes went to or came from the client just now. */
+    void active() {
+        lastActivityNanos = System.nanoTime();
+    }
+
+    /** How long the client has been idle at {@code nowNanos}. */
+    long idleNanos(long nowNanos) {
+        return nowNanos - lastActivityNanos;
     }
 
     /** The chat server asked for a handover: stop reading the client, hold what was read, close the stream's output. */
@@ -126,15 +138,6 @@ final class ClientRelay extends ChannelInboundHandlerAdapter {
             streamSide.clientWritable(stream);
         }
         ctx.fireChannelWritabilityChanged();
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent) {
-            metrics.limitHit("idle_timeout");
-            ctx.close();
-        }
-        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

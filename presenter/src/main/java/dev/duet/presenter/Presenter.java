@@ -15,7 +15,6 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.channel.EventLoopGroup;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.apache.curator.framework.CuratorFramework;
 import org.slf4j.Logger;
@@ -31,15 +30,16 @@ import java.util.concurrent.TimeUnit;
  * A running presenter: the TLS listener for clients, the ring view, and the mux pools to the chat servers.
  *
  * <h3>A client's way through</h3>
- * {@link ClientGate} (limits) → TLS → idle timer → {@link FirstFrameDecoder} → {@link FirstPacketRouter}; once the
- * owner answered, the last two are replaced by a {@link ClientRelay} and the presenter no longer parses anything.
+ * {@link ClientGate} (limits) → TLS → {@link FirstFrameDecoder} → {@link FirstPacketRouter}; once the owner answered,
+ * the last two are replaced by a {@link ClientRelay} and the presenter no longer parses anything. {@link IdleClients}
+ * closes relayed clients that went quiet.
  *
  * <h3>Ring changes and failures</h3>
  * Clients are routed by a {@link RoutingView}: the ring, plus chat servers that left it but still serve (ZooKeeper
  * trouble on their side), minus chat servers this presenter cannot reach. A chat server that left the ring and no
- * longer serves has its pool retired (its meters removed; each connection closes when its last stream ends). A moved
- * client is closed and reconnects, to be routed to the new owner (reopening its stream without a reconnect is not
- * built).
+ * longer serves has its pool retired (its meters removed; each connection closes when its last stream ends). A client
+ * whose couple moved is handed over to the new owner when its chat server asks ({@link StreamHandover}), and is
+ * otherwise closed and reconnects, to be routed to the new owner.
  *
  * <h3>Drain</h3>
  * {@link #drain} stops accepting, tells the chat servers ({@code GOAWAY}) no new streams will come, and waits for the
@@ -126,7 +126,7 @@ public final class Presenter implements Closeable {
         ClientGate gate = new ClientGate(config, metrics);
         workers.next().scheduleWithFixedDelay(gate::sweep, SOURCE_SWEEP_SECONDS, SOURCE_SWEEP_SECONDS,
                 TimeUnit.SECONDS);
-        long idleSeconds = config.idleTimeout().toSeconds();
+        new IdleClients(clients, config.idleTimeout(), metrics).start(workers);
         listener = new ServerBootstrap()
                 .group(acceptors, workers)
                 .channel(NettyTransport.best().serverChannel())
@@ -138,7 +138,6 @@ public final class Presenter implements Closeable {
                         clients.add(channel);
                         channel.pipeline().addLast(gate,
                                 tls.context().newHandler(channel.alloc()),
-                                new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS),
                                 new FirstFrameDecoder(config.maxFirstFrameSize(), config.authTimeout().toMillis()),
                                 new FirstPacketRouter(routing));
                     }

@@ -133,7 +133,7 @@ final class StreamHandover implements StreamRoute {
             finish("resumed");
             routing.metrics().handoverSettled(System.nanoTime() - startedNanos);
             clientSide.switchTo((StreamChannel) stream, relay, Unpooled.wrappedBuffer(handover.bufferForUnread()));
-            relay.startRelaying();
+            relay.startRelaying(clientSide);
         });
     }
 

@@ -32,7 +32,8 @@ final class StreamRelay extends ChannelInboundHandlerAdapter {
     private final Routing routing;
     /** Until the chat server answered; then dropped, so an idle relayed client holds nothing of its routing. */
     private StreamRoute route;
-    private volatile boolean relaying;
+    /** Once the client side is wired up; null until then. */
+    private volatile ClientRelay clientSide;
     private boolean answered;
     private boolean handedOver;
     private StreamResetEvent reset;
@@ -44,8 +45,8 @@ final class StreamRelay extends ChannelInboundHandlerAdapter {
     }
 
     /** The client side is wired up: writability may now steer the client's reading. */
-    void startRelaying() {
-        relaying = true;
+    void startRelaying(ClientRelay clientSide) {
+        this.clientSide = clientSide;
     }
 
     @Override
@@ -59,6 +60,10 @@ final class StreamRelay extends ChannelInboundHandlerAdapter {
         ByteBuf buf = (ByteBuf) msg;
         answer(ctx);
         routing.metrics().toClient(buf.readableBytes());
+        ClientRelay relayed = clientSide;
+        if (relayed != null) {
+            relayed.active();
+        }
         client.write(buf, client.voidPromise());
     }
 
@@ -90,7 +95,7 @@ final class StreamRelay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (relaying && ctx.channel().isWritable()) {
+        if (clientSide != null && ctx.channel().isWritable()) {
             client.config().setAutoRead(true);
         }
         ctx.fireChannelWritabilityChanged();

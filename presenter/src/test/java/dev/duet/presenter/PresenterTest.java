@@ -453,6 +453,24 @@ class PresenterTest {
     }
 
     @Test
+    void aRelayedClientQuietForTheIdleTimeoutIsClosedAndOneThatTalksIsNot() throws Exception {
+        cluster.startServer("chat-a");
+        Presenter presenter = presenter(b -> b.idleTimeout(Duration.ofSeconds(1)));
+        awaitRing(presenter, 1);
+        TestChatClient quiet = connect(presenter);
+        TestChatClient talking = connect(presenter);
+        quiet.authenticate(cluster.token("ann", newCouple(), "bob"), 0);
+        talking.authenticate(cluster.token("cem", newCouple(), "dan"), 0);
+        for (int i = 0; i < 10; i++) {
+            talking.send("m-" + i, "still here");
+            Thread.sleep(300);
+        }
+        assertTrue(talking.channel().isActive(), "a client never a second without bytes stays");
+        assertTrue(quiet.awaitClosed(10), "a client a second without bytes is closed");
+        assertEquals(1, registries.get(presenter).counter("duet.presenter.limits", "limit", "idle_timeout").count());
+    }
+
+    @Test
     void handshakesAreChargedPerClientHelloAndPerSourceAddress() throws Exception {
         cluster.startServer("chat-a");
         Presenter presenter = presenter(b -> b.handshakesPerSecond(5).handshakesPerSecondPerAddress(1_000));
