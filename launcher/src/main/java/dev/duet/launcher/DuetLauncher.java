@@ -2,7 +2,6 @@ package dev.duet.launcher;
 
 import dev.duet.chat.ChatServerMain;
 import dev.duet.presenter.PresenterMain;
-import dev.duet.presenter.ServerTls;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,7 +14,6 @@ import java.util.Arrays;
 public final class DuetLauncher implements Runnable {
 
     public static void main(String[] args) throws Exception {
-        ServerTls.preferStaticKeyMaterial();
         if (args.length > 0 && args[0].equals("presenter")) {
             PresenterMain.main(Arrays.copyOfRange(args, 1, args.length));
         } else if (args.length > 0 && args[0].equals("chat-server")) {

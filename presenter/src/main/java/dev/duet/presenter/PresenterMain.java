@@ -135,7 +135,7 @@ public final class PresenterMain implements Callable<Integer> {
     Path adminTokenFile;
 
     public static void main(String[] args) {
-        ServerTls.preferStaticKeyMaterial();
+        PresenterJvm.configure();
         System.exit(ServerCommandLine.execute(new PresenterMain(), args));
     }
 

@@ -36,7 +36,6 @@ public final class ServerTls implements java.io.Closeable {
      */
     static final int HANDSHAKE_BUFFER_BYTES = 256;
     static final int TICKETS_PER_HANDSHAKE = 1;
-    private static final String KEY_MANAGER_FACTORY_PROPERTY = "io.netty.handler.ssl.openssl.useKeyManagerFactory";
 
     private final Path certificateChain;
     private final Path privateKey;
@@ -44,19 +43,6 @@ public final class ServerTls implements java.io.Closeable {
     private volatile FileTime loadedCertificate;
     private volatile FileTime loadedKey;
     private volatile List<OpenSslSessionTicketKey> ticketKeys = List.of();
-
-    /**
-     * Has Netty give BoringSSL the server's certificate and key once, on the TLS context, instead of through a key
-     * manager in every handshake. Through a key manager, Netty writes the chain and key out as PEM and BoringSSL
-     * parses them again for each connection, which then keeps its own parsed copies for its whole life: about 2 KB
-     * of native memory per idle connection and a tenth of a full handshake's CPU (docs/benchmarks.md). Netty reads
-     * the setting once, when its OpenSSL support loads, so a process calls this first thing; every TLS context Duet
-     * builds works either way (none takes a key manager). Netty marks the setting deprecated: should a later version
-     * ignore it, the presenter keeps working and only costs what it did before.
-     */
-    public static void preferStaticKeyMaterial() {
-        System.setProperty(KEY_MANAGER_FACTORY_PROPERTY, "false");
-    }
 
     public ServerTls(Path certificateChain, Path privateKey) throws IOException {
         if (!OpenSsl.isAvailable()) {

@@ -64,6 +64,8 @@ public final class EdgeBenchmark {
     /** A JVM edge is warm once a warm-up slice adds fewer JIT compilations than this, or after this many slices. */
     private static final int QUIET_COMPILATIONS = 5;
     private static final int MAX_WARM_UP_SLICES = 10;
+    /** The connects of each edge are measured in this many slices, taken in turns with the other edge's. */
+    private static final int CONNECT_SLICES = 5;
     private static final int CONNECT_COUPLES = 64;
     private static final String PLAIN_RING = "/bench/ring";
     private static final String MUX_TLS_RING = "/bench/ring-mux-tls";
@@ -130,8 +132,9 @@ public final class EdgeBenchmark {
                                 proxyBytes[1]);
                     }
                     for (boolean resumed : new boolean[]{false, true}) {
-                        double[] p = bench.connects(presenter, resumed);
-                        double[] h = bench.connects(proxy, resumed);
+                        double[][] both = bench.connects(presenter, proxy, resumed);
+                        double[] p = both[0];
+                        double[] h = both[1];
                         print(resumed ? "resumed-connects" : "full-connects", 0, "perSecond", p[0], h[0]);
                         if (resumed) {
                             printResumedShare(p[2], h[2]);
@@ -357,24 +360,57 @@ public final class EdgeBenchmark {
     }
 
     /**
-     * Returns {connects per second, server CPU microseconds per connect, the share of them that resumed as the client
-     * saw it (0 with the context that keeps no sessions)}.
+     * Measures the connects of both edges in {@link #CONNECT_SLICES} alternating slices, after warming each, so that a
+     * change in the machine's speed during the phase weighs on both alike. Returns, for the presenter then HAProxy,
+     * {connects per second, server CPU microseconds per connect, the share of them that resumed as the client saw it
+     * (0 with the context that keeps no sessions)}, and prints each slice's CPU ratio: the spread within the run.
      */
-    private double[] connects(Target target, boolean resumed) throws Exception {
+    private double[][] connects(Target presenter, Target proxy, boolean resumed) throws Exception {
         SslContext tls = resumed ? resumingHandshakes : fullHandshakes;
-        warmUp(target, tls, resumed);
+        warmUp(presenter, tls, resumed);
+        warmUp(proxy, tls, resumed);
+        ConnectTally presenterTally = new ConnectTally();
+        ConnectTally proxyTally = new ConnectTally();
+        StringBuilder ratios = new StringBuilder();
+        for (int slice = 0; slice < CONNECT_SLICES; slice++) {
+            double presenterCpu = connectSlice(presenter, tls, presenterTally);
+            double proxyCpu = connectSlice(proxy, tls, proxyTally);
+            ratios.append(slice == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.3f", presenterCpu / proxyCpu));
+        }
+        System.out.printf(Locale.ROOT, "{\"benchmark\":\"edge\",\"metric\":\"%s-connect-cpu-slices\","
+                + "\"presenterOverHaproxy\":[%s]}%n", resumed ? "resumed" : "full", ratios);
+        return new double[][]{presenterTally.figures(), proxyTally.figures()};
+    }
+
+    /** One edge's connects over the slices of a phase. */
+    private static final class ConnectTally {
+        long connects;
+        long cpuMillis;
+        long nanos;
+        long fullChecks;
+        long resumedChecks;
+
+        double[] figures() {
+            long checks = fullChecks + resumedChecks;
+            return new double[]{connects / (nanos / 1e9), connects == 0 ? 0 : cpuMillis * 1000.0 / connects,
+                    checks == 0 ? 0 : (double) resumedChecks / checks};
+        }
+    }
+
+    /** Connects to {@code target} for one slice, adding to {@code tally}; returns the slice's CPU per connect. */
+    private double connectSlice(Target target, SslContext tls, ConnectTally tally) throws Exception {
         long fullBefore = resumptions.full();
         long resumedBefore = resumptions.resumed();
         long cpuBefore = ProcessStats.cpuMillis(target.pid());
         long started = System.nanoTime();
-        long done = connectFor(target, tls, TimeUnit.SECONDS.toNanos(SECONDS));
-        double seconds = (System.nanoTime() - started) / 1e9;
+        long done = connectFor(target, tls, TimeUnit.SECONDS.toNanos(SECONDS) / CONNECT_SLICES);
+        tally.nanos += System.nanoTime() - started;
         long cpu = ProcessStats.cpuMillis(target.pid()) - cpuBefore;
-        long fullChecks = resumptions.full() - fullBefore;
-        long resumedChecks = resumptions.resumed() - resumedBefore;
-        long checks = fullChecks + resumedChecks;
-        double resumedShare = checks == 0 ? 0 : (double) resumedChecks / checks;
-        return new double[]{done / seconds, done == 0 ? 0 : cpu * 1000.0 / done, resumedShare};
+        tally.connects += done;
+        tally.cpuMillis += cpu;
+        tally.fullChecks += resumptions.full() - fullBefore;
+        tally.resumedChecks += resumptions.resumed() - resumedBefore;
+        return done == 0 ? 0 : cpu * 1000.0 / done;
     }
 
     /**
