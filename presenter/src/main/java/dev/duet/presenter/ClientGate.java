@@ -3,7 +3,6 @@ package dev.duet.presenter;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetAddress;
@@ -18,12 +17,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * or one noisy address cannot take the presenter's CPU or file descriptors. A handshake is charged when its first
  * bytes (the ClientHello) arrive, not at accept: a connection that is opened and reset costs no handshake and takes
  * none from anyone. A refused connection is closed at once and counted; nothing is logged per connection, so a storm
- * cannot flood the log either.
+ * cannot flood the log either. Once the handshake is charged the gate leaves the connection's pipeline; the
+ * connection's close gives its count back.
  */
 @ChannelHandler.Sharable
 final class ClientGate extends ChannelInboundHandlerAdapter {
-    private static final AttributeKey<Boolean> CHARGED = AttributeKey.valueOf("duet.handshakeCharged");
-
     private final PresenterConfig config;
     private final PresenterMetrics metrics;
     private final AtomicInteger total = new AtomicInteger();
@@ -51,12 +49,14 @@ final class ClientGate extends ChannelInboundHandlerAdapter {
         metrics.connectionOpened();
         int count = total.incrementAndGet();
         int[] fromAddress = new int[1];
+        InetAddress address = address(ctx);
         // Counted inside compute: a sweep or a close elsewhere cannot drop the source between lookup and count.
-        sources.compute(address(ctx), (a, source) -> {
+        sources.compute(address, (a, source) -> {
             Source counted = source != null ? source : new Source(config.handshakesPerSecondPerAddress());
             fromAddress[0] = counted.connections.incrementAndGet();
             return counted;
         });
+        ctx.channel().closeFuture().addListener(closed -> released(address));
         if (count > config.maxConnections()) {
             refuse(ctx, "max_connections");
         } else if (fromAddress[0] > config.maxConnectionsPerAddress()) {
@@ -75,22 +75,24 @@ final class ClientGate extends ChannelInboundHandlerAdapter {
         return ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
     }
 
-    /** The first bytes of a connection are its ClientHello: the handshake is charged now, once. */
+    /**
+     * The first bytes of a connection are its ClientHello: the handshake is charged now, and the gate, done with the
+     * connection, leaves its pipeline.
+     */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (ctx.channel().attr(CHARGED).setIfAbsent(Boolean.TRUE) == null) {
-            // Both buckets are asked in turn: a source over its own rate takes nothing from the others' shared one.
-            if (!source(ctx).handshakes.tryAcquire()) {
-                ReferenceCountUtil.release(msg);
-                refuse(ctx, "handshake_rate_per_address");
-                return;
-            }
-            if (!handshakes.tryAcquire()) {
-                ReferenceCountUtil.release(msg);
-                refuse(ctx, "handshake_rate");
-                return;
-            }
+        // Both buckets are asked in turn: a source over its own rate takes nothing from the others' shared one.
+        if (!source(ctx).handshakes.tryAcquire()) {
+            ReferenceCountUtil.release(msg);
+            refuse(ctx, "handshake_rate_per_address");
+            return;
         }
+        if (!handshakes.tryAcquire()) {
+            ReferenceCountUtil.release(msg);
+            refuse(ctx, "handshake_rate");
+            return;
+        }
+        ctx.pipeline().remove(this);
         ctx.fireChannelRead(msg);
     }
 
@@ -99,15 +101,14 @@ final class ClientGate extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    /** A connection from {@code address} closed: what {@link #channelActive} counted is given back. */
+    private void released(InetAddress address) {
         metrics.connectionClosed();
         total.decrementAndGet();
-        sources.computeIfPresent(address(ctx), (a, source) -> {
+        sources.computeIfPresent(address, (a, source) -> {
             // Kept while its bucket is still refilling, so closing connections does not reset an address's rate.
             return source.connections.decrementAndGet() == 0 && source.handshakes.isFull() ? null : source;
         });
-        ctx.fireChannelInactive();
     }
 
     /** Forgets addresses with no connection whose bucket has refilled; run now and then. */
