@@ -1,5 +1,6 @@
 package dev.duet.presenter;
 
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -38,6 +39,10 @@ final class ClientGate extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** One listener for every connection's close: nothing allocated per connection for it. */
+    private final ChannelFutureListener release = closed -> released(
+            ((InetSocketAddress) closed.channel().remoteAddress()).getAddress());
+
     ClientGate(PresenterConfig config, PresenterMetrics metrics) {
         this.config = config;
         this.metrics = metrics;
@@ -56,7 +61,8 @@ final class ClientGate extends ChannelInboundHandlerAdapter {
             fromAddress[0] = counted.connections.incrementAndGet();
             return counted;
         });
-        ctx.channel().closeFuture().addListener(closed -> released(address));
+        // The channel keeps its remote address once asked (address() above), also after it closed.
+        ctx.channel().closeFuture().addListener(release);
         if (count > config.maxConnections()) {
             refuse(ctx, "max_connections");
         } else if (fromAddress[0] > config.maxConnectionsPerAddress()) {

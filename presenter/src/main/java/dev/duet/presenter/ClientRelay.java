@@ -16,8 +16,8 @@ import java.util.ArrayDeque;
  * The client side of one relayed client, installed once the route is settled and every protocol handler is gone:
  * the client's decrypted bytes go to its stream unparsed and uncopied (the stream slices them into DATA frames).
  * When the stream's window or the mux connection is full, the client stops being read; the client leaving closes
- * the stream, and an idle client is closed (by {@link IdleClients}). A client failing is logged through a {@link RateLimitedLog}, since all of
- * them may fail at once.
+ * the stream, and an idle client is closed ({@link IdleClients}). A client failing is logged through a
+ * {@link RateLimitedLog}, since all of them may fail at once.
  *
  * <p>During a handover the client is {@linkplain #pause() paused}: what it already sent and this side had read is
  * held, in order, until the session is {@linkplain #switchTo resumed} on its new stream, where it follows the bytes the
@@ -31,8 +31,10 @@ final class ClientRelay extends ChannelInboundHandlerAdapter {
     private StreamRelay streamSide;
     /** While a handover is under way: the client's bytes read since the pause; null otherwise. */
     private ArrayDeque<ByteBuf> held;
-    /** When a byte last went either way, for {@link IdleClients}; the stream's side writes it too. */
+    /** When bytes last went either way, for {@link IdleClients}: set once per read batch, by either side. */
     private volatile long lastActivityNanos = System.nanoTime();
+    /** Set by the {@link IdleClients} sweep (its thread alone) once it closed this client. */
+    private boolean closedForIdle;
 
     private ChannelHandlerContext ctx;
 
@@ -51,7 +53,6 @@ final class ClientRelay extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf buf = (ByteBuf) msg;
         metrics.fromClient(buf.readableBytes());
-        active();
         if (held != null) {
             held.add(buf);
             return;
@@ -64,9 +65,14 @@ final class ClientRelay extends ChannelInboundHandlerAdapter {
         lastActivityNanos = System.nanoTime();
     }
 
-    /** How long the client has been idle at {@code nowNanos}. */
-    long idleNanos(long nowNanos) {
-        return nowNanos - lastActivityNanos;
+    /** Closes the client if nothing went either way for {@code timeoutNanos}; true if it did, once per client. */
+    boolean closeIfIdle(long nowNanos, long timeoutNanos) {
+        if (closedForIdle || nowNanos - lastActivityNanos < timeoutNanos) {
+            return false;
+        }
+        closedForIdle = true;
+        client().close();
+        return true;
     }
 
     /** The chat server asked for a handover: stop reading the client, hold what was read, close the stream's output. */
@@ -117,6 +123,7 @@ final class ClientRelay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        active();
         if (held != null) {
             ctx.fireChannelReadComplete();
             return;

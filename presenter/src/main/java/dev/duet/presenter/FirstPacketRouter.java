@@ -209,7 +209,7 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter implements St
                 return;
             }
             cancelRouteTimer();
-            routing.metrics().routed(PresenterMetrics.RELAYING);
+            routing.metrics().relaying();
             routing.metrics().routeSettled(System.nanoTime() - firstFrameNanos);
             ClientRelay clientSide = new ClientRelay((StreamChannel) stream, relay, routing.metrics());
             ctx.pipeline().addAfter(ctx.name(), "relay", clientSide);

@@ -30,9 +30,9 @@ import java.util.concurrent.TimeUnit;
  * A running presenter: the TLS listener for clients, the ring view, and the mux pools to the chat servers.
  *
  * <h3>A client's way through</h3>
- * {@link ClientGate} (limits) → TLS → {@link FirstFrameDecoder} → {@link FirstPacketRouter}; once the owner answered,
- * the last two are replaced by a {@link ClientRelay} and the presenter no longer parses anything. {@link IdleClients}
- * closes relayed clients that went quiet.
+ * {@link ClientGate} (limits) → TLS → {@link FirstFrameDecoder} → {@link FirstPacketRouter}; the gate leaves once
+ * it charged the handshake, and once the owner answered the last two are replaced by a {@link ClientRelay}: the
+ * presenter no longer parses anything. {@link IdleClients} closes relayed clients that went quiet.
  *
  * <h3>Ring changes and failures</h3>
  * Clients are routed by a {@link RoutingView}: the ring, plus chat servers that left it but still serve (ZooKeeper
@@ -126,7 +126,7 @@ public final class Presenter implements Closeable {
         ClientGate gate = new ClientGate(config, metrics);
         workers.next().scheduleWithFixedDelay(gate::sweep, SOURCE_SWEEP_SECONDS, SOURCE_SWEEP_SECONDS,
                 TimeUnit.SECONDS);
-        new IdleClients(clients, config.idleTimeout(), metrics).start(workers);
+        new IdleClients(clients, config.idleTimeout(), metrics).start(workers.next());
         listener = new ServerBootstrap()
                 .group(acceptors, workers)
                 .channel(NettyTransport.best().serverChannel())

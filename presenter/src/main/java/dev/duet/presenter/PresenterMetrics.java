@@ -10,7 +10,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /** The presenter's meters; docs/operations.md lists them. */
 final class PresenterMetrics {
-    static final String RELAYING = "relaying";
     private final MeterRegistry registry;
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger streams = new AtomicInteger();
@@ -37,7 +36,7 @@ final class PresenterMetrics {
                 .register(registry);
         fullHandshakes = registry.counter("duet.presenter.handshakes", "kind", "full");
         resumedHandshakes = registry.counter("duet.presenter.handshakes", "kind", "resumed");
-        relaying = registry.counter("duet.presenter.routing", "result", RELAYING);
+        relaying = registry.counter("duet.presenter.routing", "result", "relaying");
     }
 
     int connections() {
@@ -81,7 +80,12 @@ final class PresenterMetrics {
     }
 
     void routed(String result) {
-        (RELAYING.equals(result) ? relaying : registry.counter("duet.presenter.routing", "result", result)).increment();
+        registry.counter("duet.presenter.routing", "result", result).increment();
+    }
+
+    /** A client's route settled: it is relayed from now on. */
+    void relaying() {
+        relaying.increment();
     }
 
     /** A client's route settled {@code nanos} after its first frame arrived. */

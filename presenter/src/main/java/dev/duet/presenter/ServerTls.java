@@ -95,7 +95,11 @@ public final class ServerTls implements java.io.Closeable {
         ((ReferenceCountedOpenSslContext) built).setBioNonApplicationBufferSize(HANDSHAKE_BUFFER_BYTES);
         // One TLS 1.3 ticket per handshake, not BoringSSL's two: a client holds one connection and gets a fresh
         // ticket on each, and every ticket is a session to serialize and encrypt.
-        SSLContext.setNumTickets(((ReferenceCountedOpenSslContext) built).sslCtxPointer(), TICKETS_PER_HANDSHAKE);
+        long nativeContext = ((ReferenceCountedOpenSslContext) built).sslCtxPointer();
+        if (!SSLContext.setNumTickets(nativeContext, TICKETS_PER_HANDSHAKE)) {
+            log.warn("BoringSSL refused to send {} session ticket per handshake; it sends its default",
+                    TICKETS_PER_HANDSHAKE);
+        }
         apply(built);
         SslContext previous = context.getAndSet(built);
         loadedCertificate = certificateTime;

@@ -44,9 +44,12 @@ final class StreamRelay extends ChannelInboundHandlerAdapter {
         this.routing = routing;
     }
 
-    /** The client side is wired up: writability may now steer the client's reading. */
-    void startRelaying(ClientRelay clientSide) {
-        this.clientSide = clientSide;
+    /**
+     * The client side is wired up: writability may now steer the client's reading, and what this side relays counts
+     * as the client's activity.
+     */
+    void startRelaying(ClientRelay relay) {
+        this.clientSide = relay;
     }
 
     @Override
@@ -60,10 +63,6 @@ final class StreamRelay extends ChannelInboundHandlerAdapter {
         ByteBuf buf = (ByteBuf) msg;
         answer(ctx);
         routing.metrics().toClient(buf.readableBytes());
-        ClientRelay relayed = clientSide;
-        if (relayed != null) {
-            relayed.active();
-        }
         client.write(buf, client.voidPromise());
     }
 
@@ -77,6 +76,10 @@ final class StreamRelay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        ClientRelay relayed = clientSide;
+        if (relayed != null) {
+            relayed.active();
+        }
         client.flush();
         if (!client.isWritable()) {
             ctx.channel().config().setAutoRead(false);
@@ -110,18 +113,18 @@ final class StreamRelay extends ChannelInboundHandlerAdapter {
         } else if (evt == StreamEvent.MOVE_REQUESTED) {
             // Queued behind the task that installs the ClientRelay: the answer came before the MOVE.
             client.eventLoop().execute(() -> {
-                ClientRelay clientSide = client.pipeline().get(ClientRelay.class);
-                if (clientSide != null) {
-                    clientSide.pause();
+                ClientRelay relay = client.pipeline().get(ClientRelay.class);
+                if (relay != null) {
+                    relay.pause();
                 }
             });
         } else if (evt instanceof StreamHandoverEvent event) {
             handedOver = true;
             String from = ((StreamChannel) ctx.channel()).peerNodeId();
             client.eventLoop().execute(() -> {
-                ClientRelay clientSide = client.pipeline().get(ClientRelay.class);
-                if (clientSide != null && client.isActive()) {
-                    new StreamHandover(routing, client, clientSide, event.handover(), from).start();
+                ClientRelay relay = client.pipeline().get(ClientRelay.class);
+                if (relay != null && client.isActive()) {
+                    new StreamHandover(routing, client, relay, event.handover(), from).start();
                 } else {
                     client.close();
                 }

@@ -450,23 +450,28 @@ class PresenterTest {
                 new AuthRequest(cluster.token("ann", newCouple(), "bob") + "x".repeat(2000), 0)));
         assertTrue(oversized.awaitClosed(10), "a first frame over 1,024 bytes");
         assertEquals(0, a.sessions(), "none of them reached the chat server");
+        assertTrue(waitFor(() -> presenter.connections() == 0), "every closed connection gave its count back");
     }
 
     @Test
-    void aRelayedClientQuietForTheIdleTimeoutIsClosedAndOneThatTalksIsNot() throws Exception {
+    void aRelayedClientQuietForTheIdleTimeoutIsClosedAndOnesThatSendOrReceiveAreNot() throws Exception {
         cluster.startServer("chat-a");
-        Presenter presenter = presenter(b -> b.idleTimeout(Duration.ofSeconds(1)));
+        Presenter presenter = presenter(b -> b.idleTimeout(Duration.ofSeconds(2)));
         awaitRing(presenter, 1);
         TestChatClient quiet = connect(presenter);
-        TestChatClient talking = connect(presenter);
         quiet.authenticate(cluster.token("ann", newCouple(), "bob"), 0);
-        talking.authenticate(cluster.token("cem", newCouple(), "dan"), 0);
-        for (int i = 0; i < 10; i++) {
+        String couple = newCouple();
+        TestChatClient talking = connect(presenter);
+        TestChatClient listening = connect(presenter);
+        talking.authenticate(cluster.token("cem", couple, "dan"), 0);
+        listening.authenticate(cluster.token("dan", couple, "cem"), 0);
+        for (int i = 0; i < 18; i++) {
             talking.send("m-" + i, "still here");
-            Thread.sleep(300);
+            Thread.sleep(250);
         }
-        assertTrue(talking.channel().isActive(), "a client never a second without bytes stays");
-        assertTrue(quiet.awaitClosed(10), "a client a second without bytes is closed");
+        assertTrue(talking.channel().isActive(), "a client that sends stays");
+        assertTrue(listening.channel().isActive(), "a client that only receives stays");
+        assertTrue(quiet.awaitClosed(10), "a client two seconds without bytes either way is closed");
         assertEquals(1, registries.get(presenter).counter("duet.presenter.limits", "limit", "idle_timeout").count());
     }
 

@@ -375,7 +375,8 @@ public final class EdgeBenchmark {
         for (int slice = 0; slice < CONNECT_SLICES; slice++) {
             double presenterCpu = connectSlice(presenter, tls, presenterTally);
             double proxyCpu = connectSlice(proxy, tls, proxyTally);
-            ratios.append(slice == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.3f", presenterCpu / proxyCpu));
+            ratios.append(slice == 0 ? "" : ",").append(proxyCpu > 0 && presenterCpu > 0
+                    ? String.format(Locale.ROOT, "%.3f", presenterCpu / proxyCpu) : "null");
         }
         System.out.printf(Locale.ROOT, "{\"benchmark\":\"edge\",\"metric\":\"%s-connect-cpu-slices\","
                 + "\"presenterOverHaproxy\":[%s]}%n", resumed ? "resumed" : "full", ratios);
