@@ -4,7 +4,8 @@
 # connections, also through a presenter whose mux connections use mutual TLS (the relay's cost of it). JSON lines on
 # stdout.
 #   bench/edge.sh [idle connection counts...]      (default: 5000 15000)
-# The edges run on CPU 1, the load generator, chat server and HBase on CPU 0.
+# The edges run on CPU 1, the load generator, chat server and HBase on CPU 0. Connects are measured after a warm-up
+# that lasts until the presenter's JIT is quiet, in slices taken in turns by the two edges.
 set -euo pipefail
 if ! command -v haproxy >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null

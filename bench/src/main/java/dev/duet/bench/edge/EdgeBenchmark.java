@@ -148,6 +148,7 @@ public final class EdgeBenchmark {
                     print("round-trip-p50", 1000, "micros", p[1], h[1]);
                     print("round-trip-p99", 1000, "micros", p[2], h[2]);
                     print("round-trip-cpu", 1000, "serverCpuMicros", p[3], h[3]);
+                    print("round-trip-load-side-cpu0-busy", 1000, "percent", 100 * p[4], 100 * h[4]);
                     printMuxTlsCost("round-trips", "perSecond", p[0], t[0]);
                     printMuxTlsCost("round-trip-p50", "micros", p[1], t[1]);
                     printMuxTlsCost("round-trip-p99", "micros", p[2], t[2]);
@@ -474,7 +475,10 @@ public final class EdgeBenchmark {
         return client.authenticated().whenComplete((ok, failure) -> connect.channel().close());
     }
 
-    /** Returns {round trips per second, p50 micros, p99 micros, the edge's CPU microseconds per round trip}. */
+    /**
+     * Returns {round trips per second, p50 micros, p99 micros, the edge's CPU microseconds per round trip, the share of
+     * CPU 0 this JVM — load generator, chat server and HBase — kept busy meanwhile}.
+     */
     private double[] roundTrips(Target target, int count) throws Exception {
         Recorder recorder = new Recorder(3);
         List<EdgeClient> clients = new ArrayList<>();
@@ -486,16 +490,18 @@ public final class EdgeBenchmark {
         recorder.reset();
         long before = clients.stream().mapToLong(EdgeClient::completed).sum();
         long cpuBefore = ProcessStats.cpuMillis(target.pid());
+        long loadSideBefore = ProcessStats.cpuMillis(ProcessHandle.current().pid());
         long started = System.nanoTime();
         Thread.sleep(TimeUnit.SECONDS.toMillis(SECONDS));
         long completed = clients.stream().mapToLong(EdgeClient::completed).sum() - before;
         long cpu = ProcessStats.cpuMillis(target.pid()) - cpuBefore;
+        long loadSide = ProcessStats.cpuMillis(ProcessHandle.current().pid()) - loadSideBefore;
         double seconds = (System.nanoTime() - started) / 1e9;
         Histogram latency = recorder.getIntervalHistogram();
         clients.forEach(EdgeClient::stopPinging);
         closeAll(channels);
         return new double[]{completed / seconds, latency.getValueAtPercentile(50), latency.getValueAtPercentile(99),
-                completed == 0 ? 0 : cpu * 1000.0 / completed};
+                completed == 0 ? 0 : cpu * 1000.0 / completed, loadSide / 1000.0 / seconds};
     }
 
     private static void closeAll(List<Channel> channels) throws InterruptedException {
