@@ -17,8 +17,8 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
  * descriptors, uptime, and the memory of Netty's default allocator. Closing stops listening for GC notifications.
  *
  * <p>The allocator is {@link ByteBufAllocator#DEFAULT}, the one every channel uses: in Netty 4.2 that is the adaptive
- * allocator unless {@code -Dio.netty.allocator.type=pooled} (which {@code duet presenter} sets), so {@code PooledByteBufAllocator.DEFAULT} would show
- * memory nobody allocates from.
+ * allocator unless {@code -Dio.netty.allocator.type=pooled} (which {@code duet presenter} sets), so
+ * {@code PooledByteBufAllocator.DEFAULT} would show memory nobody allocates from.
  */
 final class JvmMeters implements AutoCloseable {
     private final JvmGcMetrics gc = new JvmGcMetrics();

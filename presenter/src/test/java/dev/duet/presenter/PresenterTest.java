@@ -454,23 +454,35 @@ class PresenterTest {
     }
 
     @Test
-    void aRelayedClientQuietForTheIdleTimeoutIsClosedAndOnesThatSendOrReceiveAreNot() throws Exception {
+    void aRelayedClientQuietForTheIdleTimeoutIsClosedAndOnesThatOnlySendOrOnlyReceiveAreNot() throws Exception {
         cluster.startServer("chat-a");
         Presenter presenter = presenter(b -> b.idleTimeout(Duration.ofSeconds(2)));
         awaitRing(presenter, 1);
         TestChatClient quiet = connect(presenter);
         quiet.authenticate(cluster.token("ann", newCouple(), "bob"), 0);
+        // Only sends: a call trickled a byte at a time, answered only once it is whole.
+        TestChatClient sending = connect(presenter);
+        sending.authenticate(cluster.token("eve", newCouple(), "fay"), 0);
+        // Only receives: the pushes of its partner's messages.
         String couple = newCouple();
-        TestChatClient talking = connect(presenter);
-        TestChatClient listening = connect(presenter);
-        talking.authenticate(cluster.token("cem", couple, "dan"), 0);
-        listening.authenticate(cluster.token("dan", couple, "cem"), 0);
-        for (int i = 0; i < 18; i++) {
-            talking.send("m-" + i, "still here");
-            Thread.sleep(250);
+        TestChatClient receiving = connect(presenter);
+        TestChatClient partner = connect(presenter);
+        receiving.authenticate(cluster.token("dan", couple, "cem"), 0);
+        partner.authenticate(cluster.token("cem", couple, "dan"), 0);
+
+        byte[] ping = frame(ThriftMessage.call("ping", 7, new ChatService.ping_args(1)));
+        CompletableFuture<ThriftMessage> pong = sending.expectReply(7);
+        long pauseMillis = 4_500 / ping.length;
+        for (int i = 0; i < ping.length; i++) {
+            assertTrue(sending.channel().isActive(), "a client that only sends stays (byte " + i + ")");
+            rawWrite(sending, Unpooled.wrappedBuffer(new byte[]{ping[i]})).sync();
+            if (i % 2 == 0) {
+                partner.send("m-" + i, "still here");
+            }
+            Thread.sleep(pauseMillis);
         }
-        assertTrue(talking.channel().isActive(), "a client that sends stays");
-        assertTrue(listening.channel().isActive(), "a client that only receives stays");
+        TestChatClient.success(pong.get(30, TimeUnit.SECONDS));
+        assertTrue(receiving.channel().isActive(), "a client that only receives stays");
         assertTrue(quiet.awaitClosed(10), "a client two seconds without bytes either way is closed");
         assertEquals(1, registries.get(presenter).counter("duet.presenter.limits", "limit", "idle_timeout").count());
     }
