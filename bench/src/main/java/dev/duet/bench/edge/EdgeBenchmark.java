@@ -327,12 +327,14 @@ public final class EdgeBenchmark {
         int half = count / 2;
         settle(target, jvm);
         long before = ProcessStats.rssBytes(target.pid());
+        long compilationsBefore = jvm ? ProcessStats.jitCompilations(target.pid()) : 0;
         List<Channel> channels = openAuthenticated(target, half, new ArrayList<>(), new Recorder(3));
         Thread.sleep(3_000);
         settle(target, jvm);
         HeapHistogram heapAtHalf = jvm ? HeapHistogram.of(target.pid()) : null;
         long heapRssAtHalf = jvm ? ProcessStats.heapRssBytes(target.pid()) : 0;
         long atHalf = ProcessStats.rssBytes(target.pid());
+        long compilationsAtHalf = jvm ? ProcessStats.jitCompilations(target.pid()) : 0;
         channels.addAll(openAuthenticated(target, count - half, new ArrayList<>(), new Recorder(3)));
         Thread.sleep(3_000);
         settle(target, jvm);
@@ -342,10 +344,13 @@ public final class EdgeBenchmark {
             HeapHistogram heapAfter = HeapHistogram.of(target.pid());
             System.out.printf(Locale.ROOT, "{\"benchmark\":\"edge\",\"metric\":\"idle-heap-per-connection\","
                             + "\"connections\":%d,\"unit\":\"bytes\",\"presenter\":%.1f,\"heapRss\":%.1f,"
-                            + "\"nonHeapRss\":%.1f,\"topClasses\":%s}%n", count,
+                            + "\"nonHeapRss\":%.1f,\"jitCompilationsFirstHalf\":%d,"
+                            + "\"jitCompilationsSecondHalf\":%d,\"topClasses\":%s}%n", count,
                     (double) (heapAfter.totalBytes() - heapAtHalf.totalBytes()) / (count - half),
                     (double) heapRssGrowth / (count - half),
                     (double) (after - atHalf - heapRssGrowth) / (count - half),
+                    compilationsAtHalf - compilationsBefore,
+                    ProcessStats.jitCompilations(target.pid()) - compilationsAtHalf,
                     heapAfter.growthPerConnectionJson(heapAtHalf, count - half, 25));
         }
         closeAll(channels);
