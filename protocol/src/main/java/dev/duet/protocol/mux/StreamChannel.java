@@ -6,6 +6,7 @@ import dev.duet.thrift.mux.ResetCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.AbstractChannel;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelMetadata;
@@ -13,6 +14,7 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultChannelConfig;
 import io.netty.channel.EventLoop;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.util.ReferenceCountUtil;
 
 import java.net.SocketAddress;
@@ -55,12 +57,14 @@ public final class StreamChannel extends AbstractChannel {
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
     private static final int WINDOW_OPEN = 1;
     private static final int CONNECTION_WRITABLE = 2;
+    /** A stream's bytes come from its connection, never from a socket of its own: its config's allocator is unused. */
+    private static final RecvByteBufAllocator NO_SOCKET_READS = new AdaptiveRecvByteBufAllocator();
 
     private final MuxHandler mux;
     private final int streamId;
     private final Open openFrame;
     /** Turning autoRead off also withdraws a read already requested: no DATA arriving later is delivered. */
-    private final ChannelConfig config = new DefaultChannelConfig(this) {
+    private final ChannelConfig config = new DefaultChannelConfig(this, NO_SOCKET_READS) {
         @Override
         protected void autoReadCleared() {
             readRequested = false;
@@ -87,7 +91,7 @@ public final class StreamChannel extends AbstractChannel {
     private Handover peerHandover;
 
     StreamChannel(MuxHandler mux, int streamId, Open open, int sendWindow, int receiveWindow) {
-        super(mux.channel());
+        super(mux.channel(), new StreamChannelId(mux.channel().id(), streamId));
         this.mux = mux;
         this.streamId = streamId;
         this.openFrame = open;

@@ -24,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,6 +72,20 @@ class MuxHandlerTest {
         assertTrue(pair.acceptorMux.ready().isSuccess());
         assertEquals("chat-1", pair.openerMux.peerSettings().nodeId());
         assertEquals("presenter-1", pair.acceptorMux.peerSettings().nodeId());
+    }
+
+    @Test
+    void streamIdsNameTheConnectionAndTheStream() {
+        pair = new MuxPair(recordingInitializer());
+        StreamChannel first = openStream(new StreamRecorder(), "couple-1");
+        StreamChannel second = openStream(new StreamRecorder(), "couple-2");
+        assertNotEquals(first.id(), second.id());
+        assertTrue(first.id().compareTo(second.id()) < 0);
+        assertEquals(pair.opener.id().asShortText() + "/" + first.streamId(), first.id().asShortText());
+        assertEquals(pair.opener.id().asLongText() + "/" + second.streamId(), second.id().asLongText());
+        StreamChannelId same = new StreamChannelId(pair.opener.id(), first.streamId());
+        assertEquals(same, first.id());
+        assertEquals(same.hashCode(), first.id().hashCode());
     }
 
     @Test
