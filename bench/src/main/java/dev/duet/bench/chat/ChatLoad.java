@@ -78,7 +78,7 @@ public final class ChatLoad {
             for (int i = 0; i < couples; i++) {
                 load.connections().get(i).startClosedLoop(load.channels().get(i));
             }
-            return measure(load, recorder, seconds);
+            return measure(load, recorder, seconds, "closed loop, " + couples + " couples");
         }
     }
 
@@ -93,21 +93,25 @@ public final class ChatLoad {
                 load.connections().get(i).startOpenLoop(load.channels().get(i), first + period * i / couples,
                         period);
             }
-            return measure(load, recorder, seconds);
+            return measure(load, recorder, seconds, "open loop, " + couples + " couples");
         }
     }
 
-    public record Measured(double seconds, double perSecond, Histogram latency) {
+    /** A measured phase: its rate, ack latency, and this JVM's CPU by owner at its start and end. */
+    public record Measured(double seconds, double perSecond, Histogram latency, ThreadCpu cpuAtStart,
+                           ThreadCpu cpuAtEnd) {
     }
 
-    private static Measured measure(Load load, Recorder recorder, int seconds) throws InterruptedException {
-        Thread.sleep(TimeUnit.SECONDS.toMillis(Math.max(2, seconds / 5)));
+    private static Measured measure(Load load, Recorder recorder, int seconds, String phase)
+            throws InterruptedException {
+        new JitWarmUp(phase).await();
         recorder.reset();
         long ackedBefore = load.acked();
-        long started = System.nanoTime();
+        ThreadCpu cpuAtStart = ThreadCpu.now();
         Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
         long acked = load.acked() - ackedBefore;
-        double elapsed = (System.nanoTime() - started) / 1e9;
-        return new Measured(elapsed, acked / elapsed, recorder.getIntervalHistogram());
+        ThreadCpu cpuAtEnd = ThreadCpu.now();
+        double elapsed = (cpuAtEnd.nanos() - cpuAtStart.nanos()) / 1e9;
+        return new Measured(elapsed, acked / elapsed, recorder.getIntervalHistogram(), cpuAtStart, cpuAtEnd);
     }
 }

@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -51,10 +52,12 @@ public final class ChatThroughput {
         }
         Path data = Files.createTempDirectory("duet-bench-hbase");
         try (LocalHBase hbase = LocalHBase.start(data, 0, Duration.ofMinutes(3))) {
-            double rawPuts = RawPuts.rate(hbase.clientConfiguration(), TableName.valueOf("default", "raw_put_bench"),
-                    new byte[0][], seconds);
+            RawPuts.Measured raw = RawPuts.measure(hbase.clientConfiguration(),
+                    TableName.valueOf("default", "raw_put_bench"), new byte[0][], seconds);
+            double rawPuts = raw.perSecond();
             System.out.printf("{\"benchmark\":\"hbase-buffered-mutator-puts\",\"seconds\":%d,"
                     + "\"putsPerSecond\":%.0f}%n", seconds, rawPuts);
+            printCpu("raw-puts", raw.cpuAtStart(), raw.cpuAtEnd(), raw.puts(), null);
             TokenKeys keys = TokenKeys.single("bench", "bench-key-bench-key-bench-key-123".getBytes(StandardCharsets.UTF_8));
             CuratorFramework zookeeper = CuratorFrameworkFactory.newClient(hbase.zookeeperConnectString(),
                     new ExponentialBackoffRetry(100, 5));
@@ -75,6 +78,8 @@ public final class ChatThroughput {
                                     + "\"ackP99Micros\":%d,\"ackMaxMicros\":%d}%n", couples, closed.seconds(),
                             closed.perSecond(), closed.perSecond() / rawPuts, closed.latency().getValueAtPercentile(50),
                             closed.latency().getValueAtPercentile(99), closed.latency().getMaxValue());
+                    printCpu("closed-loop-" + couples, closed.cpuAtStart(), closed.cpuAtEnd(),
+                            closed.perSecond() * closed.seconds(), raw);
                     if (couples == OPEN_LOOP_COUPLES || openLoopRate == 0) {
                         openLoopRate = closed.perSecond() / 2;
                     }
@@ -86,12 +91,32 @@ public final class ChatThroughput {
                         OPEN_LOOP_COUPLES, open.seconds(), openLoopRate, open.perSecond(),
                         open.latency().getValueAtPercentile(50), open.latency().getValueAtPercentile(99),
                         open.latency().getValueAtPercentile(99.9), open.latency().getMaxValue());
+                printCpu("open-loop-" + OPEN_LOOP_COUPLES, open.cpuAtStart(), open.cpuAtEnd(),
+                        open.perSecond() * open.seconds(), raw);
                 printAppendMeters(meters);
             } finally {
                 clients.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
                 zookeeper.close();
             }
         }
+    }
+
+    /**
+     * Where this JVM's two cores went in a measured phase, by owner, in cores and in CPU microseconds per message (or
+     * raw put); for a chat phase also how many raw puts' worth of HBase server CPU one message took.
+     */
+    private static void printCpu(String phase, ThreadCpu atStart, ThreadCpu atEnd, double units,
+                                 RawPuts.Measured raw) {
+        String vsRaw = "";
+        if (raw != null) {
+            ThreadCpu.Owner server = ThreadCpu.Owner.HBASE_SERVER;
+            vsRaw = String.format(Locale.ROOT, ",\"hbaseServerCpuVsRawPut\":%.2f",
+                    atEnd.microsPerUnit(atStart, server, units)
+                            / raw.cpuAtEnd().microsPerUnit(raw.cpuAtStart(), server, raw.puts()));
+        }
+        System.out.printf(Locale.ROOT, "{\"benchmark\":\"chat-cpu\",\"phase\":\"%s\",\"cores\":%s,"
+                + "\"cpuMicrosPerUnit\":%s%s}%n", phase, atEnd.coresJson(atStart),
+                atEnd.microsPerUnitJson(atStart, units), vsRaw);
     }
 
     /** What the append pipeline did over the whole run: how its rounds went to HBase. */

@@ -10,6 +10,7 @@ import org.apache.hadoop.hbase.client.Put;
 import org.apache.hadoop.hbase.client.TableDescriptorBuilder;
 import org.apache.hadoop.hbase.util.Bytes;
 
+import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,8 +24,21 @@ public final class RawPuts {
     private RawPuts() {
     }
 
-    /** Creates {@code name} split at {@code splits}, writes for {@code seconds}, returns puts per second. */
+    /** Puts per second and in all, and this JVM's CPU by owner at the start and end of the measured seconds. */
+    public record Measured(double perSecond, long puts, ThreadCpu cpuAtStart, ThreadCpu cpuAtEnd) {
+    }
+
+    /**
+     * Creates {@code name} split at {@code splits}, writes until the JIT has settled, then for {@code seconds}, and
+     * returns puts per second over those.
+     */
     public static double rate(Configuration hbase, TableName name, byte[][] splits, int seconds) throws Exception {
+        return measure(hbase, name, splits, seconds).perSecond();
+    }
+
+    /** {@link #rate}, with the CPU it took. */
+    public static Measured measure(Configuration hbase, TableName name, byte[][] splits, int seconds)
+            throws Exception {
         try (Connection connection = ConnectionFactory.createConnection(hbase)) {
             connection.getAdmin().createTable(TableDescriptorBuilder.newBuilder(name)
                     .setColumnFamily(ColumnFamilyDescriptorBuilder.of("m")).build(), splits);
@@ -35,17 +49,35 @@ public final class RawPuts {
                 rows[i] = Bytes.add(Bytes.toBytes(i * 0x9E3779B9), Bytes.toBytes("row-" + i));
             }
             long puts = 0;
-            long started = System.nanoTime();
-            long deadline = started + TimeUnit.SECONDS.toNanos(seconds);
+            long measuredFrom;
+            ThreadCpu cpuAtStart;
             try (BufferedMutator mutator = connection.getBufferedMutator(name)) {
+                JitWarmUp warmUp = new JitWarmUp("raw puts");
+                while (!warmUp.settled()) {
+                    puts = putBatch(mutator, rows, family, value, puts);
+                }
+                mutator.flush();
+                measuredFrom = puts;
+                cpuAtStart = ThreadCpu.now();
+                long deadline = cpuAtStart.nanos() + TimeUnit.SECONDS.toNanos(seconds);
                 while (System.nanoTime() < deadline) {
-                    for (int i = 0; i < 1000; i++, puts++) {
-                        mutator.mutate(new Put(rows[(int) (puts % ROWS)]).addColumn(family, Bytes.toBytes(puts), value));
-                    }
+                    puts = putBatch(mutator, rows, family, value, puts);
                 }
                 mutator.flush();
             }
-            return puts / ((System.nanoTime() - started) / 1e9);
+            ThreadCpu cpuAtEnd = ThreadCpu.now();
+            long measured = puts - measuredFrom;
+            return new Measured(measured / ((cpuAtEnd.nanos() - cpuAtStart.nanos()) / 1e9), measured, cpuAtStart,
+                    cpuAtEnd);
         }
+    }
+
+    /** A thousand puts, each a new column of one of the rows in turn; returns the count after them. */
+    private static long putBatch(BufferedMutator mutator, byte[][] rows, byte[] family, byte[] value, long puts)
+            throws IOException {
+        for (int i = 0; i < 1000; i++, puts++) {
+            mutator.mutate(new Put(rows[(int) (puts % ROWS)]).addColumn(family, Bytes.toBytes(puts), value));
+        }
+        return puts;
     }
 }

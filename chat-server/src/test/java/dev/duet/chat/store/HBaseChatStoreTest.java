@@ -270,6 +270,47 @@ class HBaseChatStoreTest {
                 await(store.range(couple, 1, 100)).stream().map(Message::getSeq).toList());
     }
 
+    /**
+     * Appends sent without waiting, in waves of couples that join rounds already running: every couple's messages
+     * are numbered in the order they were sent, each once, and a retry among them is answered with its first number.
+     */
+    @Test
+    void appendsSentAllAtOnceKeepEachCouplesOrder() throws Exception {
+        int waves = 4;
+        int couplesPerWave = 100;
+        int messages = 5;
+        List<String> couples = new ArrayList<>();
+        for (int i = 0; i < waves * couplesPerWave; i++) {
+            couples.add(claimedCouple());
+        }
+        List<List<CompletableFuture<List<AppendResult>>>> sent = new ArrayList<>();
+        for (int wave = 0; wave < waves; wave++) {
+            for (String couple : couples.subList(wave * couplesPerWave, (wave + 1) * couplesPerWave)) {
+                List<CompletableFuture<List<AppendResult>>> ofCouple = new ArrayList<>();
+                for (int m = 1; m <= messages; m++) {
+                    ofCouple.add(store.append(couple, A,
+                            List.of(new AppendRequest("ann", String.format("a-%03d", m), "message " + m))));
+                }
+                ofCouple.add(store.append(couple, A, List.of(new AppendRequest("ann", "a-002", "message 2"))));
+                sent.add(ofCouple);
+            }
+        }
+        for (int c = 0; c < couples.size(); c++) {
+            List<CompletableFuture<List<AppendResult>>> ofCouple = sent.get(c);
+            for (int m = 1; m <= messages; m++) {
+                AppendResult result = await(ofCouple.get(m - 1)).get(0);
+                assertFalse(result.duplicate());
+                assertEquals(m, result.message().getSeq(), "the order the couple's messages were sent in");
+            }
+            AppendResult retry = await(ofCouple.get(messages)).get(0);
+            assertTrue(retry.duplicate());
+            assertEquals(2, retry.message().getSeq());
+            List<Message> stored = await(store.range(couples.get(c), 1, 100));
+            assertEquals(List.of("message 1", "message 2", "message 3", "message 4", "message 5"),
+                    stored.stream().map(Message::getBody).toList());
+        }
+    }
+
     @Test
     void anOwnerThatKnowsItsRowAcknowledgesNothingOnceTheCoupleIsClaimedAway() throws Exception {
         String couple = claimedCouple();
