@@ -16,6 +16,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.apache.curator.framework.CuratorFramework;
 import org.slf4j.Logger;
@@ -48,6 +49,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Presenter implements Closeable {
     /** How often addresses without connections, and with their handshake bucket refilled, are forgotten. */
+    /**
+     * One receive allocator for every client socket instead of one each: the allocator is only settings (every socket
+     * keeps its own handle), so an idle client need not hold a copy. Up to 16 reads per wakeup, as Netty gives a
+     * stream socket's own allocator (an allocator set as an option keeps its own limit, which is 1 by default).
+     */
+    private static final RecvByteBufAllocator CLIENT_READS = new AdaptiveRecvByteBufAllocator()
+            .maxMessagesPerRead(16);
     private static final long SOURCE_SWEEP_SECONDS = 10;
     private static final Logger log = LoggerFactory.getLogger(Presenter.class);
     private static final long CERTIFICATE_CHECK_SECONDS = 30;
@@ -133,9 +141,7 @@ public final class Presenter implements Closeable {
                 .channel(NettyTransport.best().serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                // One allocator for every client: it only sizes reads (each socket keeps its own handle), and
-                // an idle client need not hold a copy.
-                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator())
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, CLIENT_READS)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel channel) {

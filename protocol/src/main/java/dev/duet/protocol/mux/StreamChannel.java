@@ -57,7 +57,10 @@ public final class StreamChannel extends AbstractChannel {
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
     private static final int WINDOW_OPEN = 1;
     private static final int CONNECTION_WRITABLE = 2;
-    /** A stream's bytes come from its connection, never from a socket of its own: its config's allocator is unused. */
+    /**
+     * A stream's bytes come from its connection, never from a socket of its own: its config's allocator is unused, so
+     * every stream shares this one (each new config sets its reads per wakeup to the metadata's 16, the same value).
+     */
     private static final RecvByteBufAllocator NO_SOCKET_READS = new AdaptiveRecvByteBufAllocator();
 
     private final MuxHandler mux;

@@ -3,8 +3,9 @@ package dev.duet.protocol.mux;
 import io.netty.channel.ChannelId;
 
 /**
- * A stream's id: its connection's id and the stream id. A presenter holds one stream per idle client, so this is
- * two fields where Netty's default id would be a new random id with its own byte array.
+ * A stream's id: its connection's id and the stream id, which says which connection a stream belongs to in logs. It
+ * is also smaller than Netty's default id (which holds a machine id, a process id, a counter, a timestamp and a random
+ * number), and a presenter holds one stream per idle client.
  */
 final class StreamChannelId implements ChannelId {
     private final ChannelId connection;

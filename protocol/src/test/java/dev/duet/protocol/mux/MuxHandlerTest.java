@@ -86,6 +86,11 @@ class MuxHandlerTest {
         StreamChannelId same = new StreamChannelId(pair.opener.id(), first.streamId());
         assertEquals(same, first.id());
         assertEquals(same.hashCode(), first.id().hashCode());
+
+        StreamChannel acceptedFirst = accepted.get(0).channel;
+        assertEquals(first.streamId(), acceptedFirst.streamId());
+        assertEquals(pair.acceptor.id().asShortText() + "/" + first.streamId(), acceptedFirst.id().asShortText());
+        assertNotEquals(first.id(), acceptedFirst.id(), "one stream number, two connections");
     }
 
     @Test

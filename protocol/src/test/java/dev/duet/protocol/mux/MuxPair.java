@@ -2,6 +2,7 @@ package dev.duet.protocol.mux;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
 
 /**
@@ -17,8 +18,11 @@ final class MuxPair {
     MuxPair(MuxSettings openerSettings, MuxSettings acceptorSettings, ChannelHandler acceptedStreamInitializer) {
         openerMux = new MuxHandler(MuxHandler.Role.OPENER, openerSettings, null);
         acceptorMux = new MuxHandler(MuxHandler.Role.ACCEPTOR, acceptorSettings, acceptedStreamInitializer);
-        opener = new EmbeddedChannel(new MuxFrameDecoder(), new MuxFrameEncoder(), openerMux);
-        acceptor = new EmbeddedChannel(new MuxFrameDecoder(), new MuxFrameEncoder(), acceptorMux);
+        // Ids of their own (an embedded channel's default id is one shared by all), so streams name their connection.
+        opener = new EmbeddedChannel(DefaultChannelId.newInstance(), new MuxFrameDecoder(), new MuxFrameEncoder(),
+                openerMux);
+        acceptor = new EmbeddedChannel(DefaultChannelId.newInstance(), new MuxFrameDecoder(), new MuxFrameEncoder(),
+                acceptorMux);
         pump();
     }
 
