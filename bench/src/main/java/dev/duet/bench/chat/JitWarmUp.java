@@ -1,5 +1,6 @@
 package dev.duet.bench.chat;
 
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,7 +38,7 @@ final class JitWarmUp {
         windows++;
         if (share < QUIET_SHARE || windows >= MAX_WINDOWS) {
             settled = true;
-            System.err.printf("%s: warmed up for %.1f s, compilers at %.1f %% of a core in the last window%s%n",
+            System.err.printf(Locale.ROOT, "%s: warmed up for %.1f s, compilers at %.1f %% of a core in the last window%s%n",
                     phase, (now.nanos() - started) / 1e9, share * 100,
                     share < QUIET_SHARE ? "" : " (not quiet; measuring anyway)");
             return true;

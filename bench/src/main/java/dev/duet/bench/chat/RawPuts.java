@@ -29,8 +29,8 @@ public final class RawPuts {
     }
 
     /**
-     * Creates {@code name} split at {@code splits}, writes until the JIT has settled, then for {@code seconds}, and
-     * returns puts per second over those.
+     * Creates {@code name} split at {@code splits}, writes until this JVM's JIT has settled (only the client's, when
+     * HBase runs in processes of its own), then for {@code seconds}, and returns puts per second over those.
      */
     public static double rate(Configuration hbase, TableName name, byte[][] splits, int seconds) throws Exception {
         return measure(hbase, name, splits, seconds).perSecond();

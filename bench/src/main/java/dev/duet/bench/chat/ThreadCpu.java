@@ -15,7 +15,11 @@ import java.util.stream.Stream;
  * bounds it. Read from {@code /proc/self/task} (user and system time of every thread, by its name).
  */
 public final class ThreadCpu {
-    /** Who a thread works for, by the names HBase, Netty's thread factories and HotSpot give them. */
+    /**
+     * Who a thread works for, by the names HBase, Netty's thread factories and HotSpot give them. The chat store's
+     * own callbacks (planning a round, completing its appends) run on the HBase client's threads and count there; the
+     * raw puts run on {@code main}, which is load.
+     */
     public enum Owner {
         HBASE_SERVER, HBASE_CLIENT, CHAT_SERVER, LOAD, JIT, GC, OTHER;
 
@@ -32,7 +36,7 @@ public final class ThreadCpu {
             if (threadName.startsWith("duet-")) {
                 return CHAT_SERVER;
             }
-            if (threadName.startsWith("bench-")) {
+            if (threadName.startsWith("bench-") || threadName.equals("main")) {
                 return LOAD;
             }
             if (threadName.contains("CompilerThre")) {

@@ -271,29 +271,26 @@ class HBaseChatStoreTest {
     }
 
     /**
-     * Appends sent without waiting, in waves of couples that join rounds already running: every couple's messages
-     * are numbered in the order they were sent, each once, and a retry among them is answered with its first number.
+     * Appends of many couples sent without waiting, several per couple, so that most wait for a later round: every
+     * couple's messages are numbered in the order they were sent, each once, and a retry among them is answered with
+     * its first number.
      */
     @Test
     void appendsSentAllAtOnceKeepEachCouplesOrder() throws Exception {
-        int waves = 4;
-        int couplesPerWave = 100;
         int messages = 5;
         List<String> couples = new ArrayList<>();
-        for (int i = 0; i < waves * couplesPerWave; i++) {
+        for (int i = 0; i < 400; i++) {
             couples.add(claimedCouple());
         }
         List<List<CompletableFuture<List<AppendResult>>>> sent = new ArrayList<>();
-        for (int wave = 0; wave < waves; wave++) {
-            for (String couple : couples.subList(wave * couplesPerWave, (wave + 1) * couplesPerWave)) {
-                List<CompletableFuture<List<AppendResult>>> ofCouple = new ArrayList<>();
-                for (int m = 1; m <= messages; m++) {
-                    ofCouple.add(store.append(couple, A,
-                            List.of(new AppendRequest("ann", String.format("a-%03d", m), "message " + m))));
-                }
-                ofCouple.add(store.append(couple, A, List.of(new AppendRequest("ann", "a-002", "message 2"))));
-                sent.add(ofCouple);
+        for (String couple : couples) {
+            List<CompletableFuture<List<AppendResult>>> ofCouple = new ArrayList<>();
+            for (int m = 1; m <= messages; m++) {
+                ofCouple.add(store.append(couple, A,
+                        List.of(new AppendRequest("ann", String.format("a-%03d", m), "message " + m))));
             }
+            ofCouple.add(store.append(couple, A, List.of(new AppendRequest("ann", "a-002", "message 2"))));
+            sent.add(ofCouple);
         }
         for (int c = 0; c < couples.size(); c++) {
             List<CompletableFuture<List<AppendResult>>> ofCouple = sent.get(c);
