@@ -18,7 +18,7 @@ public final class ThreadCpu {
     /**
      * Who a thread works for, by the names HBase, Netty's thread factories and HotSpot give them. The chat store's
      * own callbacks (planning a round, completing its appends) run on the HBase client's threads and count there; the
-     * raw puts run on {@code main}, which is load.
+     * raw puts run on the main thread, which the JVM leaves with its launcher's name, {@code java}, and is load.
      */
     public enum Owner {
         HBASE_SERVER, HBASE_CLIENT, CHAT_SERVER, LOAD, JIT, GC, OTHER;
@@ -36,7 +36,7 @@ public final class ThreadCpu {
             if (threadName.startsWith("duet-")) {
                 return CHAT_SERVER;
             }
-            if (threadName.startsWith("bench-") || threadName.equals("main")) {
+            if (threadName.startsWith("bench-") || threadName.equals("java")) {
                 return LOAD;
             }
             if (threadName.contains("CompilerThre")) {
