@@ -14,6 +14,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.hbase.TableName;
 
 import java.nio.charset.StandardCharsets;
@@ -98,6 +99,9 @@ public final class ChatThroughput {
                 clients.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
                 zookeeper.close();
             }
+        } finally {
+            // The run leaves gigabytes of HBase files behind otherwise.
+            FileUtil.fullyDelete(data.toFile());
         }
     }
 

@@ -26,6 +26,7 @@ import org.HdrHistogram.Recorder;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.hadoop.fs.FileUtil;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -164,6 +165,9 @@ public final class EdgeBenchmark {
             } finally {
                 zookeeper.close();
             }
+        } finally {
+            // The run leaves gigabytes of HBase files behind otherwise.
+            FileUtil.fullyDelete(work.toFile());
         }
     }
 

@@ -4,6 +4,7 @@ import dev.duet.thrift.chat.Message;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hbase.HConstants;
+import org.apache.hadoop.hbase.MemoryCompactionPolicy;
 import org.apache.hadoop.hbase.NamespaceDescriptor;
 import org.apache.hadoop.hbase.NamespaceExistException;
 import org.apache.hadoop.hbase.TableExistsException;
@@ -154,8 +155,14 @@ public final class HBaseChatStore implements Closeable {
         return keys;
     }
 
+    /**
+     * A family of the table. In-memory compaction keeps the memstore's active skip list small (it is flattened into an
+     * immutable segment every few megabytes): a round's inserts, which all run on one region-server handler, were most
+     * of that handler's time in a skip list holding every couple's recent cells (docs/benchmarks.md).
+     */
     private static ColumnFamilyDescriptor family(byte[] name) {
-        return ColumnFamilyDescriptorBuilder.newBuilder(name).setMaxVersions(1).build();
+        return ColumnFamilyDescriptorBuilder.newBuilder(name).setMaxVersions(1)
+                .setInMemoryCompaction(MemoryCompactionPolicy.BASIC).build();
     }
 
     private static <T> Function<Throwable, T> ignoreIf(Class<? extends Throwable> expected) {
