@@ -101,7 +101,9 @@ public final class ChatThroughput {
             }
         } finally {
             // The run leaves gigabytes of HBase files behind otherwise.
-            FileUtil.fullyDelete(data.toFile());
+            if (!FileUtil.fullyDelete(data.toFile())) {
+                System.err.println("could not delete " + data);
+            }
         }
     }
 

@@ -166,8 +166,10 @@ public final class EdgeBenchmark {
                 zookeeper.close();
             }
         } finally {
-            // The run leaves gigabytes of HBase files behind otherwise.
-            FileUtil.fullyDelete(work.toFile());
+            // The run leaves gigabytes of HBase files behind otherwise; the edges' logs stay.
+            if (!FileUtil.fullyDelete(work.resolve("hbase").toFile())) {
+                System.err.println("could not delete " + work.resolve("hbase"));
+            }
         }
     }
 

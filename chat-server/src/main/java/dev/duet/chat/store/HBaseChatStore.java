@@ -157,7 +157,7 @@ public final class HBaseChatStore implements Closeable {
 
     /**
      * A family of the table. In-memory compaction keeps the memstore's active skip list small (it is flattened into an
-     * immutable segment every few megabytes): a round's inserts, which all run on one region-server handler, were most
+     * immutable segment every chunk, 2 MB by default): a round's inserts, which all run on one region-server handler, were most
      * of that handler's time in a skip list holding every couple's recent cells (docs/benchmarks.md).
      */
     private static ColumnFamilyDescriptor family(byte[] name) {
