@@ -48,7 +48,6 @@ import java.util.concurrent.TimeUnit;
  * clients to leave, up to a deadline.
  */
 public final class Presenter implements Closeable {
-    /** How often addresses without connections, and with their handshake bucket refilled, are forgotten. */
     /**
      * One receive allocator for every client socket instead of one each: the allocator is only settings (every socket
      * keeps its own handle), so an idle client need not hold a copy. Up to 16 reads per wakeup, as Netty gives a
@@ -56,6 +55,7 @@ public final class Presenter implements Closeable {
      */
     private static final RecvByteBufAllocator CLIENT_READS = new AdaptiveRecvByteBufAllocator()
             .maxMessagesPerRead(16);
+    /** How often addresses without connections, and with their handshake bucket refilled, are forgotten. */
     private static final long SOURCE_SWEEP_SECONDS = 10;
     private static final Logger log = LoggerFactory.getLogger(Presenter.class);
     private static final long CERTIFICATE_CHECK_SECONDS = 30;

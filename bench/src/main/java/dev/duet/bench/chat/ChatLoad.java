@@ -97,9 +97,15 @@ public final class ChatLoad {
         }
     }
 
-    /** A measured phase: its rate, ack latency, and this JVM's CPU by owner at its start and end. */
-    public record Measured(double seconds, double perSecond, Histogram latency, ThreadCpu cpuAtStart,
-                           ThreadCpu cpuAtEnd) {
+    /** A measured phase: the messages acknowledged in it, their ack latency, this JVM's CPU at its start and end. */
+    public record Measured(long acked, Histogram latency, ThreadCpu cpuAtStart, ThreadCpu cpuAtEnd) {
+        public double seconds() {
+            return (cpuAtEnd.nanos() - cpuAtStart.nanos()) / 1e9;
+        }
+
+        public double perSecond() {
+            return acked / seconds();
+        }
     }
 
     private static Measured measure(Load load, Recorder recorder, int seconds, String phase)
@@ -110,8 +116,6 @@ public final class ChatLoad {
         ThreadCpu cpuAtStart = ThreadCpu.now();
         Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
         long acked = load.acked() - ackedBefore;
-        ThreadCpu cpuAtEnd = ThreadCpu.now();
-        double elapsed = (cpuAtEnd.nanos() - cpuAtStart.nanos()) / 1e9;
-        return new Measured(elapsed, acked / elapsed, recorder.getIntervalHistogram(), cpuAtStart, cpuAtEnd);
+        return new Measured(acked, recorder.getIntervalHistogram(), cpuAtStart, ThreadCpu.now());
     }
 }

@@ -80,7 +80,7 @@ public final class ChatThroughput {
                             closed.perSecond(), closed.perSecond() / rawPuts, closed.latency().getValueAtPercentile(50),
                             closed.latency().getValueAtPercentile(99), closed.latency().getMaxValue());
                     printCpu("closed-loop-" + couples, closed.cpuAtStart(), closed.cpuAtEnd(),
-                            closed.perSecond() * closed.seconds(), raw);
+                            closed.acked(), raw);
                     if (couples == OPEN_LOOP_COUPLES || openLoopRate == 0) {
                         openLoopRate = closed.perSecond() / 2;
                     }
@@ -93,7 +93,7 @@ public final class ChatThroughput {
                         open.latency().getValueAtPercentile(50), open.latency().getValueAtPercentile(99),
                         open.latency().getValueAtPercentile(99.9), open.latency().getMaxValue());
                 printCpu("open-loop-" + OPEN_LOOP_COUPLES, open.cpuAtStart(), open.cpuAtEnd(),
-                        open.perSecond() * open.seconds(), raw);
+                        open.acked(), raw);
                 printAppendMeters(meters);
             } finally {
                 clients.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();

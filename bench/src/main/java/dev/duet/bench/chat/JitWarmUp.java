@@ -38,8 +38,9 @@ final class JitWarmUp {
         windows++;
         if (share < QUIET_SHARE || windows >= MAX_WINDOWS) {
             settled = true;
-            System.err.printf(Locale.ROOT, "%s: warmed up for %.1f s, compilers at %.1f %% of a core in the last window%s%n",
-                    phase, (now.nanos() - started) / 1e9, share * 100,
+            System.err.printf(Locale.ROOT,
+                    "%s: warmed up for %.1f s, compilers at %.1f %% of a core in the last window%s%n", phase,
+                    (now.nanos() - started) / 1e9, share * 100,
                     share < QUIET_SHARE ? "" : " (not quiet; measuring anyway)");
             return true;
         }

@@ -24,8 +24,11 @@ public final class RawPuts {
     private RawPuts() {
     }
 
-    /** Puts per second and in all, and this JVM's CPU by owner at the start and end of the measured seconds. */
-    public record Measured(double perSecond, long puts, ThreadCpu cpuAtStart, ThreadCpu cpuAtEnd) {
+    /** The puts of the measured seconds, and this JVM's CPU by owner at their start and end. */
+    public record Measured(long puts, ThreadCpu cpuAtStart, ThreadCpu cpuAtEnd) {
+        public double perSecond() {
+            return puts / ((cpuAtEnd.nanos() - cpuAtStart.nanos()) / 1e9);
+        }
     }
 
     /**
@@ -65,10 +68,7 @@ public final class RawPuts {
                 }
                 mutator.flush();
             }
-            ThreadCpu cpuAtEnd = ThreadCpu.now();
-            long measured = puts - measuredFrom;
-            return new Measured(measured / ((cpuAtEnd.nanos() - cpuAtStart.nanos()) / 1e9), measured, cpuAtStart,
-                    cpuAtEnd);
+            return new Measured(puts - measuredFrom, cpuAtStart, ThreadCpu.now());
         }
     }
 

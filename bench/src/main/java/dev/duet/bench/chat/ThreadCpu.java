@@ -1,5 +1,7 @@
 package dev.duet.bench.chat;
 
+import dev.duet.bench.ProcStat;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,9 +26,10 @@ public final class ThreadCpu {
         HBASE_SERVER, HBASE_CLIENT, CHAT_SERVER, LOAD, JIT, GC, OTHER;
 
         static Owner of(String threadName) {
-            if (threadName.startsWith("RpcServer") || threadName.startsWith("RS") || threadName.startsWith("regionserver")
-                    || threadName.startsWith("AsyncFS") || threadName.startsWith("MemStore")
-                    || threadName.startsWith("master") || threadName.startsWith("PEWorker")) {
+            if (threadName.startsWith("RpcServer") || threadName.startsWith("RS")
+                    || threadName.startsWith("regionserver") || threadName.startsWith("AsyncFS")
+                    || threadName.startsWith("MemStore") || threadName.startsWith("master")
+                    || threadName.startsWith("PEWorker")) {
                 return HBASE_SERVER;
             }
             if (threadName.startsWith("RPCClient") || threadName.startsWith("RpcClient")
@@ -52,8 +55,6 @@ public final class ThreadCpu {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
     }
-
-    private static final double TICKS_PER_SECOND = 100;
 
     /** A thread's owner and the clock ticks it has used. */
     private record Used(Owner owner, long ticks) {
@@ -83,7 +84,7 @@ public final class ThreadCpu {
 
     /** Cores {@code owner}'s threads used between {@code earlier} and this. */
     public double cores(ThreadCpu earlier, Owner owner) {
-        return ticksSince(earlier, owner) / TICKS_PER_SECOND / ((nanos - earlier.nanos) / 1e9);
+        return ticksSince(earlier, owner) / ProcStat.TICKS_PER_SECOND / ((nanos - earlier.nanos) / 1e9);
     }
 
     /**
@@ -113,12 +114,12 @@ public final class ThreadCpu {
         return json.append(String.format(Locale.ROOT, "\"total\":%.2f}", total)).toString();
     }
 
-    /** Microseconds of CPU {@code owner}'s threads used per unit of work, {@code units} of it done since {@code earlier}. */
+    /** Microseconds of CPU {@code owner}'s threads used per unit of work, {@code units} of it done since then. */
     public double microsPerUnit(ThreadCpu earlier, Owner owner, double units) {
-        return ticksSince(earlier, owner) / TICKS_PER_SECOND * 1e6 / units;
+        return ticksSince(earlier, owner) / ProcStat.TICKS_PER_SECOND * 1e6 / units;
     }
 
-    /** A JSON object of each owner's CPU microseconds per unit of work, {@code units} of it done since {@code earlier}. */
+    /** A JSON object of each owner's CPU microseconds per unit of work, {@code units} of it done since then. */
     public String microsPerUnitJson(ThreadCpu earlier, double units) {
         return Stream.of(Owner.values()).map(owner -> String.format(Locale.ROOT, "\"%s\":%.1f", owner.jsonName(),
                         microsPerUnit(earlier, owner, units)))
@@ -126,15 +127,12 @@ public final class ThreadCpu {
     }
 
     private static void read(Path task, Map<String, Used> threads) {
-        String stat;
+        ProcStat stat;
         try {
-            stat = Files.readString(task.resolve("stat"));
+            stat = ProcStat.read(task.resolve("stat"));
         } catch (IOException e) {
             return; // the thread ended while we listed them
         }
-        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        threads.put(task.getFileName().toString(),
-                new Used(Owner.of(name), Long.parseLong(fields[11]) + Long.parseLong(fields[12])));
+        threads.put(task.getFileName().toString(), new Used(Owner.of(stat.name()), stat.cpuTicks()));
     }
 }

@@ -1,5 +1,7 @@
 package dev.duet.bench.edge;
 
+import dev.duet.bench.ProcStat;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,8 +12,6 @@ import java.util.regex.Pattern;
 
 /** Resident memory and CPU time of another process, from /proc (Linux). */
 final class ProcessStats {
-    /** Kernel clock ticks per second for /proc/PID/stat times: 100 on Linux/x86. */
-    private static final long TICKS_PER_SECOND = 100;
     private static final Pattern HEAP_SPACE = Pattern.compile("^ \\S.*(heap|generation)\\s+total");
     private static final Pattern ADDRESS = Pattern.compile("0x([0-9a-f]+)");
     private static final Pattern TOTAL_COMPILES = Pattern.compile("(?m)^sun\\.ci\\.totalCompiles=(\\d+)");
@@ -87,9 +87,7 @@ final class ProcessStats {
 
     /** User plus system CPU time, in milliseconds. */
     static long cpuMillis(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-        return ticks * 1000 / TICKS_PER_SECOND;
+        return (long) (ProcStat.read(Path.of("/proc", Long.toString(pid), "stat")).cpuTicks() * 1000
+                / ProcStat.TICKS_PER_SECOND);
     }
 }

@@ -157,8 +157,8 @@ public final class HBaseChatStore implements Closeable {
 
     /**
      * A family of the table. In-memory compaction keeps the memstore's active skip list small (it is flattened into an
-     * immutable segment every chunk, 2 MB by default): a round's inserts, which all run on one region-server handler, were most
-     * of that handler's time in a skip list holding every couple's recent cells (docs/benchmarks.md).
+     * immutable segment every chunk, 2 MB by default): a round's inserts, which all run on one region-server handler,
+     * were most of that handler's time in a skip list holding every couple's recent cells (docs/benchmarks.md).
      */
     private static ColumnFamilyDescriptor family(byte[] name) {
         return ColumnFamilyDescriptorBuilder.newBuilder(name).setMaxVersions(1)
