@@ -30,12 +30,24 @@ struct Hello {
   7: optional bool streamHandover,
 }
 
+/** How the client reached its presenter. */
+enum ClientTransport {
+  /** TLS over TCP. */
+  TCP = 1,
+  /** One bidirectional QUIC stream (TLS 1.3 inside QUIC). */
+  QUIC = 2,
+}
+
 /** Facts about the client's TLS session, as seen by the presenter that terminated it. */
 struct TlsInfo {
   1: string protocol,
   2: string cipherSuite,
   3: bool resumed,
   4: optional string serverName,
+  /** Absent: TCP. */
+  5: optional ClientTransport transport,
+  /** QUIC only: the first frame came in 0-RTT early data, which an attacker could have replayed. */
+  6: optional bool earlyData,
 }
 
 /**

@@ -14,6 +14,7 @@ import dev.duet.thrift.chat.ChatError;
 import dev.duet.thrift.chat.ChatService;
 import dev.duet.thrift.chat.ErrorCode;
 import dev.duet.thrift.chat.TokenClaims;
+import dev.duet.thrift.mux.ClientTransport;
 import dev.duet.thrift.mux.Open;
 import dev.duet.thrift.mux.ResetCode;
 import dev.duet.thrift.mux.TlsInfo;
@@ -24,6 +25,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -31,9 +33,11 @@ import org.apache.thrift.TApplicationException;
 import org.apache.thrift.TException;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
@@ -61,6 +65,7 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter implements St
     private ScheduledFuture<?> authTimer;
     private FirstFrame first;
     private long firstFrameNanos;
+    private boolean firstFrameEarly;
     private TokenClaims claims;
     private int attempts;
     private ScheduledFuture<?> routeTimer;
@@ -104,13 +109,17 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter implements St
     }
 
     private boolean resumed() {
-        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-        return ssl != null && TlsResumption.resumed(ssl.engine());
+        SSLEngine engine = engine();
+        return engine != null && TlsResumption.resumed(engine);
     }
 
-    private SSLSession session() {
+    /** The client's TLS engine: its QUIC connection's, or its TCP connection's TLS handler's. */
+    private SSLEngine engine() {
+        if (ctx.channel() instanceof QuicStreamChannel stream) {
+            return stream.parent().sslEngine();
+        }
         SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-        return ssl == null ? null : ssl.engine().getSession();
+        return ssl == null ? null : ssl.engine();
     }
 
     @Override
@@ -121,6 +130,11 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter implements St
         }
         first = frame;
         firstFrameNanos = System.nanoTime();
+        // A QUIC connection becomes active once its handshake completed: before, its streams carry 0-RTT data.
+        if (ctx.channel() instanceof QuicStreamChannel stream && !stream.parent().isActive()) {
+            firstFrameEarly = true;
+            routing.metrics().quicEarlyData();
+        }
         authTimer.cancel(false);
         ctx.channel().config().setAutoRead(false);
         try {
@@ -154,9 +168,14 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter implements St
         if (!view.unreachable().isEmpty()) {
             open.setUnreachable(view.unreachable());
         }
-        SSLSession session = session();
-        if (session != null) {
-            open.setTls(new TlsInfo(session.getProtocol(), session.getCipherSuite(), resumed()));
+        SSLEngine engine = engine();
+        if (engine != null) {
+            SSLSession session = engine.getSession();
+            TlsInfo tls = new TlsInfo(session.getProtocol(), session.getCipherSuite(), resumed());
+            if (ctx.channel() instanceof QuicStreamChannel) {
+                tls.setTransport(ClientTransport.QUIC).setEarlyData(firstFrameEarly);
+            }
+            open.setTls(tls);
         }
         StreamRelay relay = new StreamRelay(ctx.channel(), this, routing);
         current = relay;
@@ -196,8 +215,15 @@ final class FirstPacketRouter extends ChannelInboundHandlerAdapter implements St
     }
 
     private static String address(Channel channel) {
-        return channel.remoteAddress() instanceof InetSocketAddress socket
-                ? socket.getAddress().getHostAddress() + ":" + socket.getPort() : String.valueOf(channel.remoteAddress());
+        if (channel instanceof QuicStreamChannel stream) {
+            return address(stream.parent().remoteSocketAddress());
+        }
+        return address(channel.remoteAddress());
+    }
+
+    private static String address(SocketAddress remote) {
+        return remote instanceof InetSocketAddress socket
+                ? socket.getAddress().getHostAddress() + ":" + socket.getPort() : String.valueOf(remote);
     }
 
     /** The chat server answered on {@code stream}: from now on, relay everything unparsed. */

@@ -34,7 +34,9 @@ import java.util.concurrent.TimeUnit;
  * <h3>A client's way through</h3>
  * {@link ClientGate} (limits) → TLS → {@link FirstFrameDecoder} → {@link FirstPacketRouter}; the gate leaves once
  * it charged the handshake, and once the owner answered the last two are replaced by a {@link ClientRelay}: the
- * presenter no longer parses anything. {@link IdleClients} closes relayed clients that went quiet.
+ * presenter no longer parses anything. {@link IdleClients} closes relayed clients that went quiet. Over QUIC
+ * ({@link QuicListener}) the client's stream takes the same way, behind a {@link QuicGate} on its connection; both
+ * transports count against the same {@link ClientLimits}.
  *
  * <h3>Ring changes and failures</h3>
  * Clients are routed by a {@link RoutingView}: the ring, plus chat servers that left it but still serve (ZooKeeper
@@ -70,6 +72,7 @@ public final class Presenter implements Closeable {
     private final MuxPools pools;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private Channel listener;
+    private QuicListener quic;
     private volatile boolean draining;
 
     private Presenter(PresenterConfig config, ServerTls tls, RingMembership ring, SessionTicketKeys ticketKeys,
@@ -132,8 +135,9 @@ public final class Presenter implements Closeable {
     private void listen() throws InterruptedException {
         Routing routing = new Routing(new TokenVerifier(config.tokenKeys(), Clock.systemUTC()), ring,
                 new RoutingView(ring, pools, config.virtualNodes()), pools, config, metrics);
-        ClientGate gate = new ClientGate(config, metrics);
-        workers.next().scheduleWithFixedDelay(gate::sweep, SOURCE_SWEEP_SECONDS, SOURCE_SWEEP_SECONDS,
+        ClientLimits limits = new ClientLimits(config, metrics);
+        ClientGate gate = new ClientGate(limits, metrics);
+        workers.next().scheduleWithFixedDelay(limits::sweep, SOURCE_SWEEP_SECONDS, SOURCE_SWEEP_SECONDS,
                 TimeUnit.SECONDS);
         new IdleClients(clients, config.idleTimeout(), metrics).start(workers.next());
         listener = new ServerBootstrap()
@@ -153,6 +157,11 @@ public final class Presenter implements Closeable {
                     }
                 })
                 .bind(config.bindAddress(), config.port()).sync().channel();
+        if (config.quicPort() != PresenterConfig.QUIC_OFF) {
+            int port = config.quicPort() == PresenterConfig.QUIC_ON_TCP_PORT ? port() : config.quicPort();
+            quic = QuicListener.bind(config, tls, port, workers, limits, metrics, routing, clients,
+                    () -> draining);
+        }
     }
 
     public String id() {
@@ -165,6 +174,11 @@ public final class Presenter implements Closeable {
 
     public int port() {
         return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /** The UDP port of the QUIC listener; -1 if QUIC is off. */
+    public int quicPort() {
+        return quic == null ? -1 : quic.port();
     }
 
     public ServerTls tls() {
@@ -204,7 +218,8 @@ public final class Presenter implements Closeable {
     }
 
     /**
-     * Stops accepting clients, tells the chat servers no new streams will come, and waits up to {@code deadline} for
+     * Stops accepting clients (new QUIC connections are refused; the UDP socket stays open for the connected ones),
+     * tells the chat servers no new streams will come, and waits up to {@code deadline} for
      * the connected clients to leave. Returns whether they all did.
      */
     public boolean drain(Duration deadline) throws InterruptedException {
@@ -223,6 +238,9 @@ public final class Presenter implements Closeable {
         draining = true;
         if (listener != null) {
             listener.close().syncUninterruptibly();
+        }
+        if (quic != null) {
+            quic.close();
         }
         ticketKeys.close();
         ring.close();

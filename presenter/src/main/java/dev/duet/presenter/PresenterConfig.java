@@ -20,7 +20,7 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
                               int ioThreads, String ticketKeysPath, Duration ticketKeyRotation,
                               int muxStreamWindow, int muxConnectionWindow, int muxMaxFrameSize,
                               Duration muxPingInterval, Duration muxPingThreshold, Duration routeTimeout,
-                              MuxTls muxTls, int handshakesPerSecondPerAddress) {
+                              MuxTls muxTls, int handshakesPerSecondPerAddress, int quicPort) {
 
     public PresenterConfig {
         Objects.requireNonNull(id, "id");
@@ -30,12 +30,20 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
         if (poolSize < 0) {
             throw new IllegalArgumentException("pool size must be at least 0 (0: one connection per I/O thread)");
         }
+        if (quicPort < QUIC_OFF || quicPort > 65_535) {
+            throw new IllegalArgumentException("QUIC port must be -1 (off), 0 (the TCP port's number) or a port");
+        }
         if (routeAttempts < 1 || maxConnections < 1 || maxConnectionsPerAddress < 1
                 || handshakesPerSecond < 1 || handshakesPerSecondPerAddress < 1) {
             throw new IllegalArgumentException("route attempts, connection limits and handshake rate must be at "
                     + "least 1");
         }
     }
+
+    /** {@link #quicPort} value: no QUIC listener. */
+    public static final int QUIC_OFF = -1;
+    /** {@link #quicPort} value: QUIC on the TCP listener's port number. */
+    public static final int QUIC_ON_TCP_PORT = 0;
 
     public static Builder builder(String id, Path certificateChain, Path privateKey, TokenKeys tokenKeys) {
         return builder(id, certificateChain, privateKey, () -> tokenKeys);
@@ -80,6 +88,7 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
         private int muxStreamWindow = MuxSettings.DEFAULT_STREAM_WINDOW;
         private int muxConnectionWindow = MuxSettings.DEFAULT_CONNECTION_WINDOW;
         private int muxMaxFrameSize = MuxFrames.DEFAULT_MAX_FRAME_SIZE;
+        private int quicPort = QUIC_ON_TCP_PORT;
 
         private Builder(String id, Path certificateChain, Path privateKey, Supplier<TokenKeys> tokenKeys) {
             this.id = id;
@@ -202,12 +211,21 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
             return this;
         }
 
+        /**
+         * The UDP port clients reach the presenter on over QUIC: {@link #QUIC_ON_TCP_PORT} (the default) for the TCP
+         * listener's port number, {@link #QUIC_OFF} for no QUIC.
+         */
+        public Builder quicPort(int value) {
+            quicPort = value;
+            return this;
+        }
+
         public PresenterConfig build() {
             return new PresenterConfig(id, bindAddress, port, certificateChain, privateKey, tokenKeys, ringPath,
                     virtualNodes, poolSize, authTimeout, idleTimeout, maxFirstFrameSize, maxConnections,
                     maxConnectionsPerAddress, handshakesPerSecond, routeAttempts, ioThreads, ticketKeysPath,
                     ticketKeyRotation, muxStreamWindow, muxConnectionWindow, muxMaxFrameSize, muxPingInterval,
-                    muxPingThreshold, routeTimeout, muxTls, handshakesPerSecondPerAddress);
+                    muxPingThreshold, routeTimeout, muxTls, handshakesPerSecondPerAddress, quicPort);
         }
     }
 }

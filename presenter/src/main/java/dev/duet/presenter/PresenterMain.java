@@ -45,6 +45,10 @@ public final class PresenterMain implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "7443", description = "TLS port for clients.")
     int port;
 
+    @Option(names = "--quic-port", defaultValue = "0",
+            description = "UDP port for QUIC clients: 0 for the TLS port's number, -1 for no QUIC.")
+    int quicPort;
+
     @Option(names = "--cert", description = "PEM certificate chain (ECDSA or RSA).")
     Path certificate;
 
@@ -164,6 +168,7 @@ public final class PresenterMain implements Callable<Integer> {
         Settings.between("max-connections-per-address", maxConnectionsPerAddress, 1, 10_000_000);
         Settings.between("handshakes-per-second", handshakesPerSecond, 1, 1_000_000);
         Settings.between("handshakes-per-second-per-address", handshakesPerSecondPerAddress, 1, 1_000_000);
+        Settings.between("quic-port", quicPort, PresenterConfig.QUIC_OFF, 65_535);
         Settings.positive("ticket-key-rotation", ticketKeyRotation);
         Settings.check("drain-timeout", !drainTimeout.isNegative(), "must not be negative", drainTimeout);
     }
@@ -184,7 +189,7 @@ public final class PresenterMain implements Callable<Integer> {
                 .idleTimeout(idleTimeout).maxConnections(maxConnections, maxConnectionsPerAddress)
                 .handshakesPerSecond(handshakesPerSecond)
                 .handshakesPerSecondPerAddress(handshakesPerSecondPerAddress)
-                .ticketKeys(ticketKeysPath, ticketKeyRotation).muxTls(tls)
+                .ticketKeys(ticketKeysPath, ticketKeyRotation).muxTls(tls).quicPort(quicPort)
                 .build();
         CuratorFrameworkFactory.Builder client = CuratorFrameworkFactory.builder()
                 .connectString(zookeeper.connectString()).sessionTimeoutMs(zookeeper.sessionTimeoutMillis())

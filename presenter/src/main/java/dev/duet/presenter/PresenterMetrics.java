@@ -67,6 +67,26 @@ final class PresenterMetrics {
         (resumed ? resumedHandshakes : fullHandshakes).increment();
     }
 
+    /** A QUIC handshake completed (the QUIC connection's meters stay apart from TCP's). */
+    void quicHandshake(boolean resumed) {
+        registry.counter("duet.presenter.quic.handshakes", "kind", resumed ? "resumed" : "full").increment();
+    }
+
+    /** A QUIC client's first frame came in 0-RTT early data, before its handshake completed. */
+    void quicEarlyData() {
+        registry.counter("duet.presenter.quic.early_data").increment();
+    }
+
+    /** A QUIC client was asked to prove its address (a Retry) before its handshake was charged. */
+    void quicRetry() {
+        registry.counter("duet.presenter.quic.retries").increment();
+    }
+
+    /** A QUIC client's address changed mid-session and the connection followed it. */
+    void quicMigration() {
+        registry.counter("duet.presenter.quic.migrations").increment();
+    }
+
     void handshakeFailed(String reason) {
         registry.counter("duet.presenter.handshake.failures", "reason", reason).increment();
     }

@@ -1,5 +1,8 @@
 package dev.duet.presenter;
 
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import io.netty.handler.codec.quic.SslSessionTicketKey;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.OpenSslSessionTicketKey;
@@ -24,7 +27,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * The presenter's TLS: BoringSSL through netty-tcnative (TLS 1.3 and 1.2; ECDSA or RSA keys from PEM files), with
  * the certificate reloadable without a restart — {@link #reloadIfChanged()} builds a new context when the files
  * changed, and new connections use it while old ones keep theirs — and session-ticket keys that can be set from
- * outside ({@link #ticketKeys}), so presenters sharing them resume each other's sessions.
+ * outside ({@link #ticketKeys}), so presenters sharing them resume each other's sessions. The same certificate and
+ * ticket keys serve QUIC ({@link #quicContext}): quiche's own BoringSSL, with 0-RTT early data accepted (the replay
+ * rules are in docs/protocol.md).
  */
 public final class ServerTls implements java.io.Closeable {
     private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
@@ -36,10 +41,13 @@ public final class ServerTls implements java.io.Closeable {
      */
     static final int HANDSHAKE_BUFFER_BYTES = 256;
     static final int TICKETS_PER_HANDSHAKE = 1;
+    /** The ALPN protocol of the client protocol over QUIC; a QUIC client must offer it. */
+    public static final String QUIC_PROTOCOL = "duet/1";
 
     private final Path certificateChain;
     private final Path privateKey;
     private final AtomicReference<SslContext> context = new AtomicReference<>();
+    private final AtomicReference<QuicSslContext> quicContext = new AtomicReference<>();
     private volatile FileTime loadedCertificate;
     private volatile FileTime loadedKey;
     private volatile List<OpenSslSessionTicketKey> ticketKeys = List.of();
@@ -59,6 +67,11 @@ public final class ServerTls implements java.io.Closeable {
         return context.get();
     }
 
+    /** The context for new QUIC connections. */
+    public QuicSslContext quicContext() {
+        return quicContext.get();
+    }
+
     /** Rebuilds the context when the certificate or key file changed; returns whether it did. */
     public synchronized boolean reloadIfChanged() throws IOException {
         if (Files.getLastModifiedTime(certificateChain).equals(loadedCertificate)
@@ -74,18 +87,24 @@ public final class ServerTls implements java.io.Closeable {
     public synchronized void ticketKeys(List<OpenSslSessionTicketKey> keys) {
         ticketKeys = List.copyOf(keys);
         apply(context.get());
+        apply(quicContext.get());
     }
 
     private synchronized void load() throws IOException {
         FileTime certificateTime = Files.getLastModifiedTime(certificateChain);
         FileTime keyTime = Files.getLastModifiedTime(privateKey);
         SslContext built;
+        QuicSslContext builtQuic;
         try {
             built = SslContextBuilder.forServer(certificateChain.toFile(), privateKey.toFile())
                     .sslProvider(SslProvider.OPENSSL_REFCNT)
                     .protocols("TLSv1.3", "TLSv1.2")
                     .build();
-        } catch (SSLException | IllegalArgumentException e) {
+            builtQuic = QuicSslContextBuilder.forServer(privateKey.toFile(), null, certificateChain.toFile())
+                    .applicationProtocols(QUIC_PROTOCOL)
+                    .earlyData(true)
+                    .build();
+        } catch (SSLException | IllegalArgumentException | IllegalStateException e) {
             throw new IOException("cannot build TLS from " + certificateChain + " and " + privateKey + ": "
                     + e.getMessage(), e);
         }
@@ -101,6 +120,8 @@ public final class ServerTls implements java.io.Closeable {
                     TICKETS_PER_HANDSHAKE);
         }
         apply(built);
+        apply(builtQuic);
+        quicContext.set(builtQuic);
         SslContext previous = context.getAndSet(built);
         loadedCertificate = certificateTime;
         loadedKey = keyTime;
@@ -109,7 +130,10 @@ public final class ServerTls implements java.io.Closeable {
         }
     }
 
-    /** Releases the current context; connections already using it keep it until they close. */
+    /**
+     * Releases the current TCP context; connections already using it keep it until they close. (The QUIC context frees
+     * its native part once unreachable and its last connection closed.)
+     */
     @Override
     public synchronized void close() {
         SslContext current = context.getAndSet(null);
@@ -122,6 +146,14 @@ public final class ServerTls implements java.io.Closeable {
         if (target != null && !ticketKeys.isEmpty()) {
             ((OpenSslSessionContext) target.sessionContext())
                     .setTicketKeys(ticketKeys.toArray(OpenSslSessionTicketKey[]::new));
+        }
+    }
+
+    private void apply(QuicSslContext target) {
+        if (target != null && !ticketKeys.isEmpty()) {
+            target.sessionContext().setTicketKeys(ticketKeys.stream()
+                    .map(key -> new SslSessionTicketKey(key.name(), key.hmacKey(), key.aesKey()))
+                    .toArray(SslSessionTicketKey[]::new));
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.duet.presenter;
 
+import io.netty.handler.codec.quic.QuicSslEngine;
 import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 
 import javax.net.ssl.SSLEngine;
@@ -8,20 +9,31 @@ import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Method;
 
 /**
- * Whether a BoringSSL handshake resumed an earlier session. Netty knows ({@code
- * ReferenceCountedOpenSslEngine.isSessionReused()}) but does not make it public, and the session's creation time has
- * only one-second precision, so this reads Netty's own answer. If a future Netty hides it, resumption reads as
- * false and a warning says why, rather than the presenter failing.
+ * Whether a BoringSSL handshake resumed an earlier session, over TCP or QUIC. Netty knows ({@code isSessionReused()}
+ * on both its TCP engine and its QUIC engine) but does not make it public, and the session's creation time has only
+ * one-second precision, so this reads Netty's own answer. If a future Netty hides it, resumption reads as false and a
+ * warning says why, rather than the presenter failing.
  */
 final class TlsResumption {
-    private static final MethodHandle IS_SESSION_REUSED = find();
+    private static final MethodHandle TCP = find(ReferenceCountedOpenSslEngine.class);
+    private static final MethodHandle QUIC = find(quicEngine());
 
     private TlsResumption() {
     }
 
-    private static MethodHandle find() {
+    /** Quiche's engine class is not public: found through the QUIC API's own class loader. */
+    private static Class<?> quicEngine() {
         try {
-            Method method = ReferenceCountedOpenSslEngine.class.getDeclaredMethod("isSessionReused");
+            return Class.forName("io.netty.handler.codec.quic.QuicheQuicSslEngine", false,
+                    QuicSslEngine.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            return null;
+        }
+    }
+
+    private static MethodHandle find(Class<?> engine) {
+        try {
+            Method method = engine.getDeclaredMethod("isSessionReused");
             method.setAccessible(true);
             return MethodHandles.lookup().unreflect(method);
         } catch (ReflectiveOperationException | RuntimeException e) {
@@ -32,11 +44,13 @@ final class TlsResumption {
     }
 
     static boolean resumed(SSLEngine engine) {
-        if (IS_SESSION_REUSED == null || !(engine instanceof ReferenceCountedOpenSslEngine)) {
+        MethodHandle reused = engine instanceof ReferenceCountedOpenSslEngine ? TCP
+                : engine instanceof QuicSslEngine ? QUIC : null;
+        if (reused == null) {
             return false;
         }
         try {
-            return (boolean) IS_SESSION_REUSED.invoke(engine);
+            return (boolean) reused.invoke(engine);
         } catch (Throwable e) {
             return false;
         }

@@ -4,12 +4,15 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
@@ -17,15 +20,18 @@ import java.util.concurrent.ThreadFactory;
 
 /** The native epoll transport where it is available (Linux), NIO elsewhere. */
 public enum NettyTransport {
-    EPOLL(EpollServerSocketChannel.class, EpollSocketChannel.class),
-    NIO(NioServerSocketChannel.class, NioSocketChannel.class);
+    EPOLL(EpollServerSocketChannel.class, EpollSocketChannel.class, EpollDatagramChannel.class),
+    NIO(NioServerSocketChannel.class, NioSocketChannel.class, NioDatagramChannel.class);
 
     private final Class<? extends ServerSocketChannel> serverChannel;
     private final Class<? extends SocketChannel> clientChannel;
+    private final Class<? extends DatagramChannel> datagramChannel;
 
-    NettyTransport(Class<? extends ServerSocketChannel> serverChannel, Class<? extends SocketChannel> clientChannel) {
+    NettyTransport(Class<? extends ServerSocketChannel> serverChannel, Class<? extends SocketChannel> clientChannel,
+                   Class<? extends DatagramChannel> datagramChannel) {
         this.serverChannel = serverChannel;
         this.clientChannel = clientChannel;
+        this.datagramChannel = datagramChannel;
     }
 
     /** Epoll when the native library loads, else NIO. */
@@ -44,5 +50,10 @@ public enum NettyTransport {
 
     public Class<? extends SocketChannel> clientChannel() {
         return clientChannel;
+    }
+
+    /** UDP, for QUIC. */
+    public Class<? extends DatagramChannel> datagramChannel() {
+        return datagramChannel;
     }
 }

@@ -17,6 +17,8 @@ public class TlsInfo implements org.apache.thrift.TBase<TlsInfo, TlsInfo._Fields
   private static final org.apache.thrift.protocol.TField CIPHER_SUITE_FIELD_DESC = new org.apache.thrift.protocol.TField("cipherSuite", org.apache.thrift.protocol.TType.STRING, (short)2);
   private static final org.apache.thrift.protocol.TField RESUMED_FIELD_DESC = new org.apache.thrift.protocol.TField("resumed", org.apache.thrift.protocol.TType.BOOL, (short)3);
   private static final org.apache.thrift.protocol.TField SERVER_NAME_FIELD_DESC = new org.apache.thrift.protocol.TField("serverName", org.apache.thrift.protocol.TType.STRING, (short)4);
+  private static final org.apache.thrift.protocol.TField TRANSPORT_FIELD_DESC = new org.apache.thrift.protocol.TField("transport", org.apache.thrift.protocol.TType.I32, (short)5);
+  private static final org.apache.thrift.protocol.TField EARLY_DATA_FIELD_DESC = new org.apache.thrift.protocol.TField("earlyData", org.apache.thrift.protocol.TType.BOOL, (short)6);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TlsInfoStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TlsInfoTupleSchemeFactory();
@@ -25,13 +27,25 @@ public class TlsInfo implements org.apache.thrift.TBase<TlsInfo, TlsInfo._Fields
   private @org.apache.thrift.annotation.Nullable java.lang.String cipherSuite; // required
   private boolean resumed; // required
   private @org.apache.thrift.annotation.Nullable java.lang.String serverName; // optional
+  private @org.apache.thrift.annotation.Nullable ClientTransport transport; // optional
+  private boolean earlyData; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
     PROTOCOL((short)1, "protocol"),
     CIPHER_SUITE((short)2, "cipherSuite"),
     RESUMED((short)3, "resumed"),
-    SERVER_NAME((short)4, "serverName");
+    SERVER_NAME((short)4, "serverName"),
+    /**
+     * Absent: TCP.
+     * 
+     * @see ClientTransport
+     */
+    TRANSPORT((short)5, "transport"),
+    /**
+     * QUIC only: the first frame came in 0-RTT early data, which an attacker could have replayed.
+     */
+    EARLY_DATA((short)6, "earlyData");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -55,6 +69,10 @@ public class TlsInfo implements org.apache.thrift.TBase<TlsInfo, TlsInfo._Fields
           return RESUMED;
         case 4: // SERVER_NAME
           return SERVER_NAME;
+        case 5: // TRANSPORT
+          return TRANSPORT;
+        case 6: // EARLY_DATA
+          return EARLY_DATA;
         default:
           return null;
       }
@@ -99,8 +117,9 @@ public class TlsInfo implements org.apache.thrift.TBase<TlsInfo, TlsInfo._Fields
 
   // isset id assignments
   private static final int __RESUMED_ISSET_ID = 0;
+  private static final int __EARLYDATA_ISSET_ID = 1;
   private byte __isset_bitfield = 0;
-  private static final _Fields optionals[] = {_Fields.SERVER_NAME};
+  private static final _Fields optionals[] = {_Fields.SERVER_NAME,_Fields.TRANSPORT,_Fields.EARLY_DATA};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -112,6 +131,10 @@ public class TlsInfo implements org.apache.thrift.TBase<TlsInfo, TlsInfo._Fields
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.BOOL)));
     tmpMap.put(_Fields.SERVER_NAME, new org.apache.thrift.meta_data.FieldMetaData("serverName", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
+    tmpMap.put(_Fields.TRANSPORT, new org.apache.thrift.meta_data.FieldMetaData("transport", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.EnumMetaData(org.apache.thrift.protocol.TType.ENUM, ClientTransport.class)));
+    tmpMap.put(_Fields.EARLY_DATA, new org.apache.thrift.meta_data.FieldMetaData("earlyData", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.BOOL)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TlsInfo.class, metaDataMap);
   }
@@ -146,6 +169,10 @@ public class TlsInfo implements org.apache.thrift.TBase<TlsInfo, TlsInfo._Fields
     if (other.isSetServerName()) {
       this.serverName = other.serverName;
     }
+    if (other.isSetTransport()) {
+      this.transport = other.transport;
+    }
+    this.earlyData = other.earlyData;
   }
 
   @Override
@@ -160,6 +187,9 @@ public class TlsInfo implements org.apache.thrift.TBase<TlsInfo, TlsInfo._Fields
     setResumedIsSet(false);
     this.resumed = false;
     this.serverName = null;
+    this.transport = null;
+    setEarlyDataIsSet(false);
+    this.earlyData = false;
   }
 
   @org.apache.thrift.annotation.Nullable
@@ -260,6 +290,70 @@ public class TlsInfo implements org.apache.thrift.TBase<TlsInfo, TlsInfo._Fields
     }
   }
 
+  /**
+   * Absent: TCP.
+   * 
+   * @see ClientTransport
+   */
+  @org.apache.thrift.annotation.Nullable
+  public ClientTransport getTransport() {
+    return this.transport;
+  }
+
+  /**
+   * Absent: TCP.
+   * 
+   * @see ClientTransport
+   */
+  public TlsInfo setTransport(@org.apache.thrift.annotation.Nullable ClientTransport transport) {
+    this.transport = transport;
+    return this;
+  }
+
+  public void unsetTransport() {
+    this.transport = null;
+  }
+
+  /** Returns true if field transport is set (has been assigned a value) and false otherwise */
+  public boolean isSetTransport() {
+    return this.transport != null;
+  }
+
+  public void setTransportIsSet(boolean value) {
+    if (!value) {
+      this.transport = null;
+    }
+  }
+
+  /**
+   * QUIC only: the first frame came in 0-RTT early data, which an attacker could have replayed.
+   */
+  public boolean isEarlyData() {
+    return this.earlyData;
+  }
+
+  /**
+   * QUIC only: the first frame came in 0-RTT early data, which an attacker could have replayed.
+   */
+  public TlsInfo setEarlyData(boolean earlyData) {
+    this.earlyData = earlyData;
+    setEarlyDataIsSet(true);
+    return this;
+  }
+
+  public void unsetEarlyData() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __EARLYDATA_ISSET_ID);
+  }
+
+  /** Returns true if field earlyData is set (has been assigned a value) and false otherwise */
+  public boolean isSetEarlyData() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __EARLYDATA_ISSET_ID);
+  }
+
+  public void setEarlyDataIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __EARLYDATA_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -295,6 +389,22 @@ public class TlsInfo implements org.apache.thrift.TBase<TlsInfo, TlsInfo._Fields
       }
       break;
 
+    case TRANSPORT:
+      if (value == null) {
+        unsetTransport();
+      } else {
+        setTransport((ClientTransport)value);
+      }
+      break;
+
+    case EARLY_DATA:
+      if (value == null) {
+        unsetEarlyData();
+      } else {
+        setEarlyData((java.lang.Boolean)value);
+      }
+      break;
+
     }
   }
 
@@ -313,6 +423,12 @@ public class TlsInfo implements org.apache.thrift.TBase<TlsInfo, TlsInfo._Fields
 
     case SERVER_NAME:
       return getServerName();
+
+    case TRANSPORT:
+      return getTransport();
+
+    case EARLY_DATA:
+      return isEarlyData();
 
     }
     throw new java.lang.IllegalStateException();
@@ -334,6 +450,10 @@ public class TlsInfo implements org.apache.thrift.TBase<TlsInfo, TlsInfo._Fields
       return isSetResumed();
     case SERVER_NAME:
       return isSetServerName();
+    case TRANSPORT:
+      return isSetTransport();
+    case EARLY_DATA:
+      return isSetEarlyData();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -387,6 +507,24 @@ public class TlsInfo implements org.apache.thrift.TBase<TlsInfo, TlsInfo._Fields
         return false;
     }
 
+    boolean this_present_transport = true && this.isSetTransport();
+    boolean that_present_transport = true && that.isSetTransport();
+    if (this_present_transport || that_present_transport) {
+      if (!(this_present_transport && that_present_transport))
+        return false;
+      if (!this.transport.equals(that.transport))
+        return false;
+    }
+
+    boolean this_present_earlyData = true && this.isSetEarlyData();
+    boolean that_present_earlyData = true && that.isSetEarlyData();
+    if (this_present_earlyData || that_present_earlyData) {
+      if (!(this_present_earlyData && that_present_earlyData))
+        return false;
+      if (this.earlyData != that.earlyData)
+        return false;
+    }
+
     return true;
   }
 
@@ -407,6 +545,14 @@ public class TlsInfo implements org.apache.thrift.TBase<TlsInfo, TlsInfo._Fields
     hashCode = hashCode * 8191 + ((isSetServerName()) ? 131071 : 524287);
     if (isSetServerName())
       hashCode = hashCode * 8191 + serverName.hashCode();
+
+    hashCode = hashCode * 8191 + ((isSetTransport()) ? 131071 : 524287);
+    if (isSetTransport())
+      hashCode = hashCode * 8191 + transport.getValue();
+
+    hashCode = hashCode * 8191 + ((isSetEarlyData()) ? 131071 : 524287);
+    if (isSetEarlyData())
+      hashCode = hashCode * 8191 + ((earlyData) ? 131071 : 524287);
 
     return hashCode;
   }
@@ -455,6 +601,26 @@ public class TlsInfo implements org.apache.thrift.TBase<TlsInfo, TlsInfo._Fields
     }
     if (isSetServerName()) {
       lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.serverName, other.serverName);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetTransport(), other.isSetTransport());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetTransport()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.transport, other.transport);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetEarlyData(), other.isSetEarlyData());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetEarlyData()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.earlyData, other.earlyData);
       if (lastComparison != 0) {
         return lastComparison;
       }
@@ -510,6 +676,22 @@ public class TlsInfo implements org.apache.thrift.TBase<TlsInfo, TlsInfo._Fields
       } else {
         sb.append(this.serverName);
       }
+      first = false;
+    }
+    if (isSetTransport()) {
+      if (!first) sb.append(", ");
+      sb.append("transport:");
+      if (this.transport == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.transport);
+      }
+      first = false;
+    }
+    if (isSetEarlyData()) {
+      if (!first) sb.append(", ");
+      sb.append("earlyData:");
+      sb.append(this.earlyData);
       first = false;
     }
     sb.append(")");
@@ -591,6 +773,22 @@ public class TlsInfo implements org.apache.thrift.TBase<TlsInfo, TlsInfo._Fields
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 5: // TRANSPORT
+            if (schemeField.type == org.apache.thrift.protocol.TType.I32) {
+              struct.transport = dev.duet.thrift.mux.ClientTransport.findByValue(iprot.readI32());
+              struct.setTransportIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
+          case 6: // EARLY_DATA
+            if (schemeField.type == org.apache.thrift.protocol.TType.BOOL) {
+              struct.earlyData = iprot.readBool();
+              struct.setEarlyDataIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -627,6 +825,18 @@ public class TlsInfo implements org.apache.thrift.TBase<TlsInfo, TlsInfo._Fields
           oprot.writeFieldEnd();
         }
       }
+      if (struct.transport != null) {
+        if (struct.isSetTransport()) {
+          oprot.writeFieldBegin(TRANSPORT_FIELD_DESC);
+          oprot.writeI32(struct.transport.getValue());
+          oprot.writeFieldEnd();
+        }
+      }
+      if (struct.isSetEarlyData()) {
+        oprot.writeFieldBegin(EARLY_DATA_FIELD_DESC);
+        oprot.writeBool(struct.earlyData);
+        oprot.writeFieldEnd();
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -658,7 +868,13 @@ public class TlsInfo implements org.apache.thrift.TBase<TlsInfo, TlsInfo._Fields
       if (struct.isSetServerName()) {
         optionals.set(3);
       }
-      oprot.writeBitSet(optionals, 4);
+      if (struct.isSetTransport()) {
+        optionals.set(4);
+      }
+      if (struct.isSetEarlyData()) {
+        optionals.set(5);
+      }
+      oprot.writeBitSet(optionals, 6);
       if (struct.isSetProtocol()) {
         oprot.writeString(struct.protocol);
       }
@@ -671,12 +887,18 @@ public class TlsInfo implements org.apache.thrift.TBase<TlsInfo, TlsInfo._Fields
       if (struct.isSetServerName()) {
         oprot.writeString(struct.serverName);
       }
+      if (struct.isSetTransport()) {
+        oprot.writeI32(struct.transport.getValue());
+      }
+      if (struct.isSetEarlyData()) {
+        oprot.writeBool(struct.earlyData);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TlsInfo struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(4);
+      java.util.BitSet incoming = iprot.readBitSet(6);
       if (incoming.get(0)) {
         struct.protocol = iprot.readString();
         struct.setProtocolIsSet(true);
@@ -692,6 +914,14 @@ public class TlsInfo implements org.apache.thrift.TBase<TlsInfo, TlsInfo._Fields
       if (incoming.get(3)) {
         struct.serverName = iprot.readString();
         struct.setServerNameIsSet(true);
+      }
+      if (incoming.get(4)) {
+        struct.transport = dev.duet.thrift.mux.ClientTransport.findByValue(iprot.readI32());
+        struct.setTransportIsSet(true);
+      }
+      if (incoming.get(5)) {
+        struct.earlyData = iprot.readBool();
+        struct.setEarlyDataIsSet(true);
       }
     }
   }

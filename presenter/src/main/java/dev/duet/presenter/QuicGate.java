@@ -1,0 +1,67 @@
+package dev.duet.presenter;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicPathEvent;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The handler of one QUIC connection (not its streams): the connection is counted against the {@link ClientLimits}
+ * and its handshake charged as soon as it exists — its first packet is the ClientHello — and it is closed at once
+ * when over a limit, or when the presenter is draining. Counts the connection's handshake and its migrations.
+ * Counted by the address it came from: a migration moves the client, not its count.
+ */
+final class QuicGate extends ChannelInboundHandlerAdapter {
+    private final ClientLimits limits;
+    private final PresenterMetrics metrics;
+    private final BooleanSupplier draining;
+    private InetAddress counted;
+
+    QuicGate(ClientLimits limits, PresenterMetrics metrics, BooleanSupplier draining) {
+        this.limits = limits;
+        this.metrics = metrics;
+        this.draining = draining;
+    }
+
+    @Override
+    public void channelRegistered(ChannelHandlerContext ctx) {
+        QuicChannel connection = (QuicChannel) ctx.channel();
+        counted = ((InetSocketAddress) connection.remoteSocketAddress()).getAddress();
+        String refused = limits.opened(counted);
+        connection.closeFuture().addListener(closed -> limits.closed(counted));
+        if (refused == null) {
+            refused = draining.getAsBoolean() ? "draining" : limits.handshake(counted);
+        }
+        if (refused != null) {
+            metrics.limitHit(refused);
+            ctx.close();
+            return;
+        }
+        ctx.fireChannelRegistered();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent handshake) {
+            if (handshake.isSuccess()) {
+                metrics.quicHandshake(TlsResumption.resumed(((QuicChannel) ctx.channel()).sslEngine()));
+            } else {
+                metrics.handshakeFailed(handshake.cause().getClass().getSimpleName());
+                ctx.close();
+            }
+        } else if (evt instanceof QuicPathEvent.PeerMigrated) {
+            metrics.quicMigration();
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}
