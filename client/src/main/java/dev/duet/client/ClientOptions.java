@@ -18,32 +18,40 @@ import java.util.List;
  *                      after
  * @param callTimeout   how long one call may wait for its reply before it is retried or fails
  * @param maxBackoff    longest pause between reconnect attempts
+ * @param transport     TLS over TCP, QUIC, or QUIC with a fallback to TCP ({@link Transport}); QUIC needs {@code tls}
  */
 public record ClientOptions(List<InetSocketAddress> presenters, String token, Path trustedCa, boolean tls,
-                            long lastSeenSeq, Duration callTimeout, Duration maxBackoff) {
+                            long lastSeenSeq, Duration callTimeout, Duration maxBackoff, Transport transport) {
 
     public ClientOptions {
         presenters = List.copyOf(presenters);
         if (presenters.isEmpty()) {
             throw new IllegalArgumentException("at least one presenter address is needed");
         }
+        if (!tls && transport != Transport.TCP) {
+            throw new IllegalArgumentException("QUIC is always encrypted: plain connections are TCP only");
+        }
     }
 
     public static ClientOptions of(String host, int port, String token, Path trustedCa) {
         return new ClientOptions(List.of(InetSocketAddress.createUnresolved(host, port)), token, trustedCa, true, 0,
-                Duration.ofSeconds(15), Duration.ofSeconds(10));
+                Duration.ofSeconds(15), Duration.ofSeconds(10), Transport.TCP);
     }
 
     public ClientOptions withLastSeenSeq(long seq) {
-        return new ClientOptions(presenters, token, trustedCa, tls, seq, callTimeout, maxBackoff);
+        return new ClientOptions(presenters, token, trustedCa, tls, seq, callTimeout, maxBackoff, transport);
     }
 
     /** The same, with {@code more} presenters to fail over to. */
     public ClientOptions withPresenters(List<InetSocketAddress> more) {
-        return new ClientOptions(more, token, trustedCa, tls, lastSeenSeq, callTimeout, maxBackoff);
+        return new ClientOptions(more, token, trustedCa, tls, lastSeenSeq, callTimeout, maxBackoff, transport);
     }
 
     public ClientOptions withCallTimeout(Duration timeout) {
-        return new ClientOptions(presenters, token, trustedCa, tls, lastSeenSeq, timeout, maxBackoff);
+        return new ClientOptions(presenters, token, trustedCa, tls, lastSeenSeq, timeout, maxBackoff, transport);
+    }
+
+    public ClientOptions withTransport(Transport value) {
+        return new ClientOptions(presenters, token, trustedCa, tls, lastSeenSeq, callTimeout, maxBackoff, value);
     }
 }

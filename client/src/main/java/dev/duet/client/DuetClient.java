@@ -13,18 +13,13 @@ import dev.duet.thrift.chat.ClientEvents;
 import dev.duet.thrift.chat.ErrorCode;
 import dev.duet.thrift.chat.History;
 import dev.duet.thrift.chat.SendResult;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.apache.thrift.TBase;
@@ -39,6 +34,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +46,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A Duet chat client. It connects over TLS, authenticates, and keeps the session up: when the connection drops it
+ * A Duet chat client. It connects over TLS (on TCP or QUIC, {@link Transport}), authenticates, and keeps the session
+ * up: when the connection drops it
  * reconnects with jittered exponential backoff, to the next presenter address, and authenticates again with the
  * highest seq up to which it has received every message, so the server sends what it missed.
  *
@@ -62,18 +59,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <h3>Sends</h3>
  * {@link #send} never loses or duplicates a message: each carries a client message id, and an unacknowledged send is
  * sent again (same id) after a reconnect, after its call timed out, or when storage asked for a retry — until it is
- * acknowledged, refused for good, cancelled (cancel the returned future), or the client is closed.
+ * acknowledged, refused for good, cancelled (cancel the returned future), or the client is closed. Pending sends go
+ * right behind {@code authenticate} on a new connection, without waiting for its answer (the server serves calls in
+ * order): on a resumed QUIC session both leave in the first flight, as 0-RTT early data. Only these two go there:
+ * they are safe if replayed (a send is idempotent by its id); every other call waits for the session.
  *
- * <p>Uses plain NIO and the JDK's or BoringSSL's TLS, whichever is present: no native transport is required.
+ * <p>Over TCP it uses plain NIO and the JDK's or BoringSSL's TLS, whichever is present; QUIC needs the native QUIC
+ * library (Linux x86-64 here).
  */
 public final class DuetClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DuetClient.class);
     private static final MessageCatalog CATALOG = MessageCatalog.client();
+    /** The QUIC idle timeout the client asks for; the connection ends at the shorter of this and the server's. */
+    private static final Duration QUIC_IDLE_TIMEOUT = Duration.ofMinutes(30);
 
     private final ClientOptions options;
     private final ChatListener listener;
     private final EventLoopGroup group;
-    private final SslContext tls;
+    private final Connector connector;
     private final AtomicInteger seqIds = new AtomicInteger();
     private final Map<Integer, CompletableFuture<ThriftMessage>> calls = new ConcurrentHashMap<>();
     private final Map<String, PendingSend> sends = new ConcurrentHashMap<>();
@@ -86,7 +89,17 @@ public final class DuetClient implements AutoCloseable {
     private long backoffMillis = 100;
     private int attempts;
 
-    private record PendingSend(String clientMsgId, String body, CompletableFuture<SendResult> result) {
+    /** A send not yet acknowledged, and the connection its call is in flight on (null: none). */
+    private static final class PendingSend {
+        final String clientMsgId;
+        final String body;
+        final CompletableFuture<SendResult> result = new CompletableFuture<>();
+        volatile Channel sentOn;
+
+        PendingSend(String clientMsgId, String body) {
+            this.clientMsgId = clientMsgId;
+            this.body = body;
+        }
     }
 
     /** A call's reply did not come within the call timeout; the connection may still be fine. */
@@ -104,11 +117,22 @@ public final class DuetClient implements AutoCloseable {
         this.contiguousSeq = options.lastSeenSeq();
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("duet-client", true),
                 NioIoHandler.newFactory());
+        this.connector = connector(options, group);
+    }
+
+    private static Connector connector(ClientOptions options, EventLoopGroup group) throws SSLException {
         SslContextBuilder builder = SslContextBuilder.forClient().protocols("TLSv1.3", "TLSv1.2");
         if (options.trustedCa() != null) {
             builder.trustManager(options.trustedCa().toFile());
         }
-        this.tls = options.tls() ? builder.build() : null;
+        TcpConnector tcp = new TcpConnector(group, options.tls() ? builder.build() : null);
+        if (options.transport() == Transport.TCP) {
+            return tcp;
+        }
+        // A handshake gets as long as a call; the connection ends when idle as long as the server allows.
+        QuicConnector quic = new QuicConnector(group, options.trustedCa(), options.callTimeout(),
+                QUIC_IDLE_TIMEOUT);
+        return options.transport() == Transport.QUIC ? quic : new FallbackConnector(group, quic, tcp);
     }
 
     /** Connects and authenticates; the future completes with the server's answer, or fails if the token is refused. */
@@ -167,19 +191,20 @@ public final class DuetClient implements AutoCloseable {
             reconnectLater("cannot resolve " + e.getMessage());
             return;
         }
-        String host = target.getHostString();
-        new Bootstrap().group(group).channel(NioSocketChannel.class).handler(new ChannelInitializer<>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                if (tls != null) {
-                    ch.pipeline().addLast(tls.newHandler(ch.alloc(), host, target.getPort()));
-                }
-                ch.pipeline().addLast(new ClientFrameDecoder(), new ClientFrameEncoder(),
-                        new ThriftMessageCodec(CATALOG), new Receiver());
+        connector.open(target).addListener(opened -> {
+            if (!opened.isSuccess()) {
+                reconnectLater("cannot connect to " + target + ": " + opened.cause().getMessage());
+                return;
             }
-        }).connect(target).addListener(connected -> {
-            if (!connected.isSuccess()) {
-                reconnectLater("cannot connect to " + target + ": " + connected.cause().getMessage());
+            Channel ch = (Channel) opened.getNow();
+            ch.pipeline().addLast(new ClientFrameDecoder(), new ClientFrameEncoder(),
+                    new ThriftMessageCodec(CATALOG), new Receiver());
+            if (closed) {
+                ch.close();
+            } else if (!ch.isActive()) {
+                reconnectLater("connection to " + target + " lost");
+            } else {
+                authenticate(ch);
             }
         });
     }
@@ -206,8 +231,10 @@ public final class DuetClient implements AutoCloseable {
 
     private void authenticate(Channel ch) {
         channel = ch;
-        call(ch, "authenticate", new ChatService.authenticate_args(new AuthRequest(options.token(), contiguousSeq)))
-                .whenComplete((reply, failure) -> {
+        CompletableFuture<ThriftMessage> authenticated = call(ch, "authenticate",
+                new ChatService.authenticate_args(new AuthRequest(options.token(), contiguousSeq)));
+        sends.values().forEach(send -> sendOn(ch, send));
+        authenticated.whenComplete((reply, failure) -> {
                     AuthResponse auth;
                     try {
                         if (failure != null) {
@@ -222,7 +249,7 @@ public final class DuetClient implements AutoCloseable {
                             boolean changed = enterState(ConnectionState.AUTH_FAILED);
                             closed = true;
                             session.completeExceptionally(refused);
-                            sends.values().forEach(send -> send.result().completeExceptionally(refused));
+                            sends.values().forEach(send -> send.result.completeExceptionally(refused));
                             if (changed) {
                                 listener.stateChanged(ConnectionState.AUTH_FAILED);
                             }
@@ -277,44 +304,55 @@ public final class DuetClient implements AutoCloseable {
      * stored faster (no read of the couple first).
      */
     public CompletableFuture<SendResult> send(String clientMsgId, String body) {
-        PendingSend send = new PendingSend(clientMsgId, body, new CompletableFuture<>());
-        sends.put(send.clientMsgId(), send);
-        send.result().whenComplete((result, failure) -> sends.remove(send.clientMsgId()));
+        PendingSend send = new PendingSend(clientMsgId, body);
+        sends.put(send.clientMsgId, send);
+        send.result.whenComplete((result, failure) -> sends.remove(send.clientMsgId));
         // After the put: a close() running now either fails this send in its sweep or is seen here.
         if (closed) {
-            send.result().completeExceptionally(new IOException("client closed"));
-            return send.result();
+            send.result.completeExceptionally(new IOException("client closed"));
+            return send.result;
         }
         trySend(send);
-        return send.result();
+        return send.result;
     }
 
+    /** Sends on the current connection once its session is up; until then the next authenticate takes it along. */
     private void trySend(PendingSend send) {
         Channel ch = channel;
         if (ch == null || !ch.isActive() || !session.isDone() || session.isCompletedExceptionally()) {
             return;
         }
-        if (send.result().isDone()) {
+        sendOn(ch, send);
+    }
+
+    /** Sends on {@code ch} unless done or already in flight there. */
+    private void sendOn(Channel ch, PendingSend send) {
+        if (send.result.isDone() || send.sentOn == ch) {
             return;
         }
-        call(ch, "sendMessage", new ChatService.sendMessage_args(send.clientMsgId(), send.body()))
+        send.sentOn = ch;
+        call(ch, "sendMessage", new ChatService.sendMessage_args(send.clientMsgId, send.body))
                 .whenComplete((reply, failure) -> {
                     if (failure != null) {
+                        send.sentOn = null;
                         if (failure instanceof CallTimeoutException && ch.isActive()) {
                             // The server may still store it: the same id again is answered with the same seq.
-                            trySend(send);
+                            sendOn(ch, send);
                         }
                         // On a lost connection the reconnect sends it again.
                         return;
                     }
                     try {
                         SendResult result = success(reply);
-                        send.result().complete(result);
+                        send.result.complete(result);
                     } catch (ChatError error) {
+                        send.sentOn = null;
                         if (error.getCode() == ErrorCode.UNAVAILABLE || error.getCode() == ErrorCode.OVERLOAD) {
                             group.schedule(() -> trySend(send), 200, TimeUnit.MILLISECONDS);
-                        } else {
-                            send.result().completeExceptionally(error);
+                        } else if (error.getCode() != ErrorCode.NOT_AUTHENTICATED) {
+                            // NOT_AUTHENTICATED: sent behind an authenticate that failed; the server ends the
+                            // session, and the reconnect sends it again.
+                            send.result.completeExceptionally(error);
                         }
                     }
                 });
@@ -338,6 +376,11 @@ public final class DuetClient implements AutoCloseable {
             Channel ch = channel;
             if (ch == null || !ch.isActive()) {
                 return CompletableFuture.failedFuture(new IOException("not connected"));
+            }
+            if (connector.inEarlyData(ch)) {
+                // Early data may be replayed: only authenticate and sends go there (docs/protocol.md).
+                return CompletableFuture.failedFuture(new IOException("reconnecting: the new session is not "
+                        + "confirmed yet"));
             }
             return call(ch, method, args).thenApply(reply -> {
                 try {
@@ -382,22 +425,6 @@ public final class DuetClient implements AutoCloseable {
     }
 
     private final class Receiver extends SimpleChannelInboundHandler<ThriftMessage> {
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) {
-            if (tls == null) {
-                authenticate(ctx.channel());
-            }
-            ctx.fireChannelActive();
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof SslHandshakeCompletionEvent handshake && handshake.isSuccess()) {
-                authenticate(ctx.channel());
-            }
-            ctx.fireUserEventTriggered(evt);
-        }
-
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, ThriftMessage message) {
             if (message.type() != TMessageType.ONEWAY) {
@@ -450,7 +477,7 @@ public final class DuetClient implements AutoCloseable {
         if (ch != null) {
             ch.close();
         }
-        sends.values().forEach(send -> send.result().completeExceptionally(new IOException("client closed")));
+        sends.values().forEach(send -> send.result.completeExceptionally(new IOException("client closed")));
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 }

@@ -3,6 +3,7 @@ package dev.duet.launcher;
 import dev.duet.client.ChatListener;
 import dev.duet.client.ClientOptions;
 import dev.duet.client.DuetClient;
+import dev.duet.client.Transport;
 import dev.duet.thrift.chat.History;
 import dev.duet.thrift.chat.Message;
 import dev.duet.thrift.chat.SendResult;
@@ -38,6 +39,12 @@ final class ChatCommand implements Callable<Integer> {
 
     @Option(names = "--ca", description = "PEM certificate to trust (default: the system's trust store).")
     Path ca;
+
+    @Option(names = "--quic", description = "Over QUIC (UDP, same port number) instead of TLS over TCP.")
+    boolean quic;
+
+    @Option(names = "--auto", description = "QUIC when UDP gets through, else TLS over TCP.")
+    boolean auto;
 
     @Option(names = "--send", description = "Sends TEXT, prints the acknowledged seq, exits.")
     String send;
@@ -80,7 +87,8 @@ final class ChatCommand implements Callable<Integer> {
                 }
             }
         };
-        ClientOptions options = ClientOptions.of(host, port, token, ca).withLastSeenSeq(interactive ? 0 : ONLY_NEW);
+        ClientOptions options = ClientOptions.of(host, port, token, ca).withLastSeenSeq(interactive ? 0 : ONLY_NEW)
+                .withTransport(quic ? Transport.QUIC : auto ? Transport.AUTO : Transport.TCP);
         try (DuetClient client = DuetClient.connect(options, listener).get(30, TimeUnit.SECONDS)) {
             if (send != null) {
                 SendResult sent = client.send(send).get(30, TimeUnit.SECONDS);

@@ -8,6 +8,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -15,17 +16,23 @@ import java.util.function.BooleanSupplier;
  * and its handshake charged as soon as it exists — its first packet is the ClientHello — and it is closed at once
  * when over a limit, or when the presenter is draining. Counts the connection's handshake and its migrations.
  * Counted by the address it came from: a migration moves the client, not its count.
+ *
+ * <p>Its streams are read from the start ({@link QuicEarlyReads}), so a resumed client's 0-RTT calls are served
+ * before its handshake completes. A handshake that never completes — a replayed first flight, whose sender cannot
+ * finish it — ends the connection after the auth timeout, as a TLS connection that never sends its first frame.
  */
 final class QuicGate extends ChannelInboundHandlerAdapter {
     private final ClientLimits limits;
     private final PresenterMetrics metrics;
     private final BooleanSupplier draining;
+    private final long handshakeTimeoutMillis;
     private InetAddress counted;
 
-    QuicGate(ClientLimits limits, PresenterMetrics metrics, BooleanSupplier draining) {
+    QuicGate(ClientLimits limits, PresenterMetrics metrics, BooleanSupplier draining, long handshakeTimeoutMillis) {
         this.limits = limits;
         this.metrics = metrics;
         this.draining = draining;
+        this.handshakeTimeoutMillis = handshakeTimeoutMillis;
     }
 
     @Override
@@ -42,6 +49,13 @@ final class QuicGate extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        ctx.executor().schedule(() -> {
+            if (connection.isOpen() && !connection.isActive()) {
+                metrics.limitHit("quic_handshake_timeout");
+                connection.close();
+            }
+        }, handshakeTimeoutMillis, TimeUnit.MILLISECONDS);
+        QuicEarlyReads.start(connection);
         ctx.fireChannelRegistered();
     }
 

@@ -32,6 +32,8 @@ final class QuicListener implements Closeable {
     private static final long CONNECTION_WINDOW = 1 << 20;
     private static final long STREAM_WINDOW = 256 << 10;
 
+    private static final QuicHandshakeDatagrams HANDSHAKE_DATAGRAMS = new QuicHandshakeDatagrams();
+
     private final Channel socket;
 
     private QuicListener(Channel socket) {
@@ -55,7 +57,8 @@ final class QuicListener implements Closeable {
                 .handler(new ChannelInitializer<QuicChannel>() {
                     @Override
                     protected void initChannel(QuicChannel connection) {
-                        connection.pipeline().addLast(new QuicGate(limits, metrics, draining));
+                        connection.pipeline().addLast(new QuicGate(limits, metrics, draining,
+                                config.authTimeout().toMillis()));
                     }
                 })
                 .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
@@ -73,7 +76,12 @@ final class QuicListener implements Closeable {
         Channel socket = new Bootstrap()
                 .group(group)
                 .channel(NettyTransport.best().datagramChannel())
-                .handler(codec)
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel udp) {
+                        udp.pipeline().addLast(HANDSHAKE_DATAGRAMS, codec);
+                    }
+                })
                 .bind(config.bindAddress(), port).sync().channel();
         return new QuicListener(socket);
     }

@@ -1,0 +1,24 @@
+package dev.duet.client;
+
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.Future;
+
+import java.net.InetSocketAddress;
+
+/**
+ * Opens a channel to a presenter that carries the client protocol: the future completes once bytes can be sent on it
+ * (TLS handshake done; QUIC stream open, possibly in 0-RTT early data). The channel has no protocol handlers yet, and
+ * closing it closes everything the connector opened for it.
+ */
+interface Connector extends AutoCloseable {
+    Future<Channel> open(InetSocketAddress target);
+
+    /** Whether what the channel sends now is 0-RTT early data, which the presenter may see replayed. */
+    default boolean inEarlyData(Channel channel) {
+        return false;
+    }
+
+    @Override
+    default void close() {
+    }
+}

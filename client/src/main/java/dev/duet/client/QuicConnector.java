@@ -1,0 +1,168 @@
+package dev.duet.client;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicClientCodecBuilder;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamType;
+import io.netty.handler.codec.quic.SslEarlyDataReadyEvent;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The client protocol over one bidirectional QUIC stream. Each connection has a UDP socket of its own bound to the
+ * wildcard address, so when the phone changes networks the socket keeps working and the server sees the same
+ * connection from a new address (QUIC connection migration). One TLS context for all connections keeps the session
+ * tickets: a reconnect resumes, and sends its first calls as 0-RTT early data — the stream is handed out as soon as
+ * early data can be sent, not when the handshake completes.
+ */
+final class QuicConnector implements Connector {
+    /** The ALPN protocol the presenter expects on QUIC. */
+    static final String PROTOCOL = "duet/1";
+    private static final long CONNECTION_WINDOW = 1 << 20;
+    private static final long STREAM_WINDOW = 256 << 10;
+
+    private final EventLoopGroup group;
+    private final QuicSslContext tls;
+    private final Duration handshakeTimeout;
+    private final Duration idleTimeout;
+
+    QuicConnector(EventLoopGroup group, Path trustedCa, Duration handshakeTimeout, Duration idleTimeout) {
+        this.group = group;
+        QuicSslContextBuilder builder = QuicSslContextBuilder.forClient()
+                .applicationProtocols(PROTOCOL)
+                .earlyData(true)
+                .endpointIdentificationAlgorithm("HTTPS");
+        if (trustedCa != null) {
+            builder.trustManager(trustedCa.toFile());
+        }
+        this.tls = builder.build();
+        this.handshakeTimeout = handshakeTimeout;
+        this.idleTimeout = idleTimeout;
+    }
+
+    @Override
+    public Future<Channel> open(InetSocketAddress target) {
+        Promise<Channel> ready = group.next().newPromise();
+        ChannelHandler codec = new QuicClientCodecBuilder()
+                .sslEngineProvider(connection -> tls.newEngine(connection.alloc(), target.getHostString(),
+                        target.getPort()))
+                .maxIdleTimeout(idleTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .initialMaxData(CONNECTION_WINDOW)
+                .initialMaxStreamDataBidirectionalLocal(STREAM_WINDOW)
+                .initialMaxStreamDataBidirectionalRemote(STREAM_WINDOW)
+                .build();
+        new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec).bind(0)
+                .addListener((ChannelFutureListener) bound -> {
+                    if (!bound.isSuccess()) {
+                        ready.tryFailure(bound.cause());
+                        return;
+                    }
+                    connect(bound.channel(), target, ready);
+                });
+        return ready;
+    }
+
+    private void connect(Channel socket, InetSocketAddress target, Promise<Channel> ready) {
+        StreamOpener opener = new StreamOpener(ready);
+        ScheduledFuture<?> timeout = socket.eventLoop().schedule(() -> {
+            if (ready.tryFailure(new TimeoutException("no QUIC handshake with " + target + " within "
+                    + handshakeTimeout.toMillis() + " ms"))) {
+                socket.close();
+            }
+        }, handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        // Whoever gave up on the attempt (a timeout, the caller's cancel), nothing of it stays open.
+        ready.addListener(done -> {
+            timeout.cancel(false);
+            if (!done.isSuccess()) {
+                socket.close();
+            }
+        });
+        QuicChannel.newBootstrap(socket)
+                .handler(opener)
+                .remoteAddress(target)
+                .connect()
+                .addListener(connected -> {
+                    if (connected.isSuccess()) {
+                        QuicChannel connection = (QuicChannel) connected.getNow();
+                        connection.closeFuture().addListener(closed -> socket.close());
+                        opener.open(connection);
+                    } else {
+                        ready.tryFailure(connected.cause());
+                    }
+                });
+    }
+
+    @Override
+    public boolean inEarlyData(Channel channel) {
+        return channel instanceof QuicStreamChannel stream && !stream.parent().isActive();
+    }
+
+    /**
+     * Opens the session's stream once the connection can carry data: when 0-RTT early data can be sent (a resumed
+     * session), or else when the handshake completes.
+     */
+    private static final class StreamOpener extends ChannelInboundHandlerAdapter {
+        private final Promise<Channel> ready;
+        private boolean opened;
+
+        StreamOpener(Promise<Channel> ready) {
+            this.ready = ready;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SslEarlyDataReadyEvent) {
+                QuicChannel connection = (QuicChannel) ctx.channel();
+                connection.closeFuture().addListener(closed -> connection.parent().close());
+                // Not from inside this event: it fires while the connection is sending its first flight, and what
+                // is written meanwhile would wait for the server's answer instead of leaving with that flight.
+                ctx.executor().execute(() -> open(connection));
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        void open(QuicChannel connection) {
+            if (opened) {
+                return;
+            }
+            opened = true;
+            connection.createStream(QuicStreamType.BIDIRECTIONAL, null).addListener(created -> {
+                if (!created.isSuccess()) {
+                    ready.tryFailure(created.cause());
+                    connection.close();
+                    return;
+                }
+                QuicStreamChannel stream = (QuicStreamChannel) created.getNow();
+                // The session is the stream: when it ends, so does the connection.
+                stream.closeFuture().addListener(closed -> connection.close());
+                if (!ready.trySuccess(stream)) {
+                    connection.close();
+                }
+            });
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            ready.tryFailure(new IOException("QUIC connection closed before it was ready"));
+            ctx.fireChannelInactive();
+        }
+    }
+}
