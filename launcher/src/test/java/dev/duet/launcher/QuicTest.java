@@ -19,9 +19,11 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -180,6 +182,28 @@ class QuicTest {
         assertEquals(1, counted("duet.presenter.quic.handshakes", "kind", "resumed"), "the session resumed");
         assertEquals(3, client[0].history(0, 10).get(WAIT_SECONDS, TimeUnit.SECONDS).getMessagesSize(),
                 "each stored once");
+    }
+
+    @Test
+    void aBurstOfNewConnectionsProvesItsAddressesAndIsAdmittedAtTheHandshakeRate() throws Exception {
+        // Two handshakes a second: a burst of six drains the bucket, and past half of it new connections get a Retry.
+        Presenter presenter = start(b -> b.handshakesPerSecond(2));
+        String couple = ChatCluster.newCouple();
+        List<CompletableFuture<Void>> connected = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String user = "device-" + i;
+            connected.add(CompletableFuture.runAsync(() -> {
+                try {
+                    system.connect(user, couple, "bob", over(Transport.QUIC, presenter.quicPort()), new Device());
+                } catch (Exception e) {
+                    throw new CompletionException(e);
+                }
+            }));
+        }
+        CompletableFuture.allOf(connected.toArray(CompletableFuture[]::new)).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertTrue(counted("duet.presenter.quic.retries") >= 1, "addresses were validated under load");
+        assertEquals(6, counted("duet.presenter.quic.handshakes", "kind", "full")
+                + counted("duet.presenter.quic.handshakes", "kind", "resumed"), "all six got in, in the end");
     }
 
     @Test

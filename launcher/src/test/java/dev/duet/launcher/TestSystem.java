@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
@@ -44,7 +45,7 @@ final class TestSystem implements AutoCloseable {
     private final String ringPath;
     private final SelfSignedCertificate certificate;
     private final CuratorFramework zookeeper;
-    private final List<AutoCloseable> started = new ArrayList<>();
+    private final List<AutoCloseable> started = new CopyOnWriteArrayList<>();
     private Presenter presenter;
     private final Map<String, ChatServer> servers = new ConcurrentHashMap<>();
     private final SimpleMeterRegistry presenterMeters = new SimpleMeterRegistry();

@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
 /**
@@ -31,6 +32,7 @@ final class QuicRetryTokens implements QuicTokenHandler {
     private final SecretKeySpec key;
     private final Predicate<InetSocketAddress> underLoad;
     private final Runnable retried;
+    private final LongSupplier clock;
     private final FastThreadLocal<Mac> macs = new FastThreadLocal<>() {
         @Override
         protected Mac initialValue() throws GeneralSecurityException {
@@ -41,11 +43,16 @@ final class QuicRetryTokens implements QuicTokenHandler {
     };
 
     QuicRetryTokens(Predicate<InetSocketAddress> underLoad, Runnable retried) {
+        this(underLoad, retried, System::currentTimeMillis);
+    }
+
+    QuicRetryTokens(Predicate<InetSocketAddress> underLoad, Runnable retried, LongSupplier clock) {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
         this.key = new SecretKeySpec(secret, "HmacSHA256");
         this.underLoad = underLoad;
         this.retried = retried;
+        this.clock = clock;
     }
 
     @Override
@@ -53,7 +60,7 @@ final class QuicRetryTokens implements QuicTokenHandler {
         if (!underLoad.test(address) || dcid.readableBytes() > MAX_CONNECTION_ID) {
             return false;
         }
-        long issued = System.currentTimeMillis();
+        long issued = clock.getAsLong();
         out.writeLong(issued);
         out.writeBytes(mac(issued, dcid, dcid.readerIndex(), dcid.readableBytes(), address));
         out.writeBytes(dcid, dcid.readerIndex(), dcid.readableBytes());
@@ -70,7 +77,7 @@ final class QuicRetryTokens implements QuicTokenHandler {
             return -1;
         }
         long issued = token.getLong(start);
-        long age = System.currentTimeMillis() - issued;
+        long age = clock.getAsLong() - issued;
         if (age < 0 || age > LIFETIME_MILLIS) {
             return -1;
         }
