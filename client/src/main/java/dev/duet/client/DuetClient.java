@@ -19,7 +19,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.apache.thrift.TBase;
@@ -121,25 +120,20 @@ public final class DuetClient implements AutoCloseable {
     }
 
     private static Connector connector(ClientOptions options, EventLoopGroup group) throws SSLException {
-        SslContextBuilder builder = SslContextBuilder.forClient().protocols("TLSv1.3", "TLSv1.2");
-        if (options.trustedCa() != null) {
-            builder.trustManager(options.trustedCa().toFile());
-        }
-        TcpConnector tcp = new TcpConnector(group, options.tls() ? builder.build() : null);
+        TcpConnector tcp = new TcpConnector(group, options.tls() ? ClientTlsContexts.tcp(options.trustedCa()) : null);
         if (options.transport() == Transport.TCP) {
             return tcp;
         }
         // A handshake gets as long as a call; the connection ends when idle as long as the server allows.
-        QuicConnector quic = new QuicConnector(group, options.trustedCa(), options.callTimeout(),
-                QUIC_IDLE_TIMEOUT);
+        QuicConnector quic = new QuicConnector(group, ClientTlsContexts.quic(options.trustedCa()),
+                options.callTimeout(), QUIC_IDLE_TIMEOUT);
         return options.transport() == Transport.QUIC ? quic : new FallbackConnector(group, quic, tcp);
     }
 
     /** Connects and authenticates; the future completes with the server's answer, or fails if the token is refused. */
     public static CompletableFuture<DuetClient> connect(ClientOptions options, ChatListener listener) {
         try {
-            DuetClient client = new DuetClient(options, listener);
-            client.connectNow();
+            DuetClient client = start(options, listener);
             return client.session.thenApply(auth -> client).whenComplete((ok, failure) -> {
                 if (failure != null) {
                     client.close();
@@ -148,6 +142,16 @@ public final class DuetClient implements AutoCloseable {
         } catch (SSLException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /**
+     * Starts connecting and returns at once: messages sent now leave right behind {@code authenticate} (in the first
+     * flight on a resumed QUIC session); other calls wait for the session. {@link #state()} says how far it got.
+     */
+    public static DuetClient start(ClientOptions options, ChatListener listener) throws SSLException {
+        DuetClient client = new DuetClient(options, listener);
+        client.connectNow();
+        return client;
     }
 
     /** The current session's answer to {@code authenticate}. */

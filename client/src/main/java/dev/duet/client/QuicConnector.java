@@ -11,7 +11,6 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
-import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.handler.codec.quic.SslEarlyDataReadyEvent;
@@ -21,7 +20,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -29,9 +27,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * The client protocol over one bidirectional QUIC stream. Each connection has a UDP socket of its own bound to the
  * wildcard address, so when the phone changes networks the socket keeps working and the server sees the same
- * connection from a new address (QUIC connection migration). One TLS context for all connections keeps the session
- * tickets: a reconnect resumes, and sends its first calls as 0-RTT early data — the stream is handed out as soon as
- * early data can be sent, not when the handshake completes.
+ * connection from a new address (QUIC connection migration). The TLS context ({@link ClientTlsContexts}) keeps the
+ * session tickets: a reconnect resumes, and sends its first calls as 0-RTT early data — the stream is handed out as
+ * soon as early data can be sent, not when the handshake completes.
  */
 final class QuicConnector implements Connector {
     /** The ALPN protocol the presenter expects on QUIC. */
@@ -44,16 +42,9 @@ final class QuicConnector implements Connector {
     private final Duration handshakeTimeout;
     private final Duration idleTimeout;
 
-    QuicConnector(EventLoopGroup group, Path trustedCa, Duration handshakeTimeout, Duration idleTimeout) {
+    QuicConnector(EventLoopGroup group, QuicSslContext tls, Duration handshakeTimeout, Duration idleTimeout) {
         this.group = group;
-        QuicSslContextBuilder builder = QuicSslContextBuilder.forClient()
-                .applicationProtocols(PROTOCOL)
-                .earlyData(true)
-                .endpointIdentificationAlgorithm("HTTPS");
-        if (trustedCa != null) {
-            builder.trustManager(trustedCa.toFile());
-        }
-        this.tls = builder.build();
+        this.tls = tls;
         this.handshakeTimeout = handshakeTimeout;
         this.idleTimeout = idleTimeout;
     }

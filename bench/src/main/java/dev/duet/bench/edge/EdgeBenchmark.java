@@ -71,7 +71,7 @@ public final class EdgeBenchmark {
     private static final String PLAIN_RING = "/bench/ring";
     private static final String MUX_TLS_RING = "/bench/ring-mux-tls";
 
-    private final EventLoopGroup group = NettyTransport.best().newGroup(1, new DefaultThreadFactory("edge-load"));
+    final EventLoopGroup group = NettyTransport.best().newGroup(1, new DefaultThreadFactory("edge-load"));
     private final TokenSigner signer;
     private final SslContext fullHandshakes;
     private final SslContext resumingHandshakes;
@@ -79,7 +79,7 @@ public final class EdgeBenchmark {
     /** Tokens of a few couples that the connecting clients take in turn: one owner claim each, not one per client. */
     private final List<String> connectTokens = new ArrayList<>();
 
-    private EdgeBenchmark(TokenSigner signer, Path certificate) throws IOException, GeneralSecurityException {
+    EdgeBenchmark(TokenSigner signer, Path certificate) throws IOException, GeneralSecurityException {
         this.signer = signer;
         this.fullHandshakes = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
                 .trustManager(certificate.toFile()).protocols("TLSv1.3").sessionCacheSize(0).build();
@@ -196,7 +196,7 @@ public final class EdgeBenchmark {
     // ---- the edges and the chat servers behind them ----
 
     /** A chat server on its own ring, so each presenter reaches only its own: mux in plain TCP, or with mutual TLS. */
-    private static ChatServer startChatServer(TokenKeys keys, LocalHBase hbase, CuratorFramework zookeeper,
+    static ChatServer startChatServer(TokenKeys keys, LocalHBase hbase, CuratorFramework zookeeper,
                                               String ring, MuxTls muxTls) throws Exception {
         ChatServerConfig config = ChatServerConfig.builder("bench-chat" + ring.replace('/', '-'), keys)
                 .bindAddress("127.0.0.1").muxPort(0).clientPort(0).ringPath(ring).muxTls(muxTls)
@@ -205,7 +205,7 @@ public final class EdgeBenchmark {
                 Duration.ofMinutes(1));
     }
 
-    private static Target startPresenter(String name, Path work, SelfSignedCertificate certificate, String zookeeper,
+    static Target startPresenter(String name, Path work, SelfSignedCertificate certificate, String zookeeper,
                                          String cpu, String ring, MuxTls.PemFiles muxTls) throws Exception {
         int port = freePort();
         List<String> command = new ArrayList<>(List.of("taskset", "-c", cpu,
@@ -329,7 +329,7 @@ public final class EdgeBenchmark {
      * what each further connection costs, which decides how many fit in a machine. For a JVM target also prints its
      * live heap per connection over the second half and the classes that hold it, from heap histograms.
      */
-    private long[] idleMemory(Target target, int count, boolean jvm) throws Exception {
+    long[] idleMemory(Target target, int count, boolean jvm) throws Exception {
         int half = count / 2;
         settle(target, jvm);
         long before = ProcessStats.rssBytes(target.pid());
@@ -364,7 +364,7 @@ public final class EdgeBenchmark {
     }
 
     /** Lets a JVM target collect its garbage first, so its RSS shows live memory, not uncollected garbage. */
-    private static void settle(Target target, boolean jvm) throws Exception {
+    static void settle(Target target, boolean jvm) throws Exception {
         if (jvm) {
             ProcessStats.jcmd(target.pid(), "GC.run");
         }

@@ -47,13 +47,18 @@ final class EdgeClient extends SimpleChannelInboundHandler<ThriftMessage> {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SslHandshakeCompletionEvent handshake) {
             if (handshake.isSuccess()) {
-                ctx.writeAndFlush(ThriftMessage.call("authenticate", 1,
-                        new ChatService.authenticate_args(new AuthRequest(token, Long.MAX_VALUE))));
+                authenticate(ctx.channel());
             } else {
                 authenticated.completeExceptionally(handshake.cause());
             }
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /** Sends the authenticate call: on a TLS connection once its handshake is done, on a QUIC stream at once. */
+    void authenticate(Channel channel) {
+        channel.writeAndFlush(ThriftMessage.call("authenticate", 1,
+                new ChatService.authenticate_args(new AuthRequest(token, Long.MAX_VALUE))));
     }
 
     void startPinging(Channel channel) {
