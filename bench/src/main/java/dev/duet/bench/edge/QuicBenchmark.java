@@ -118,14 +118,19 @@ public final class QuicBenchmark {
     private void firstMessage(int port, int iterations, Duration oneWay) throws Exception {
         InetSocketAddress presenter = new InetSocketAddress("127.0.0.1", port);
         long[][] millis = new long[4][iterations];
-        for (int i = 0; i < iterations; i++) {
+        // Run -1 warms the JIT of both sides and is not counted.
+        for (int i = -1; i < iterations; i++) {
+            long[] run = new long[4];
             try (FaultProxy tcp = new FaultProxy(presenter, oneWay)) {
-                millis[0][i] = sendFirst(Transport.TCP, tcp.port(), "tcp-" + i + "-fresh");
-                millis[1][i] = sendFirst(Transport.TCP, tcp.port(), "tcp-" + i + "-resumed");
+                run[0] = sendFirst(Transport.TCP, tcp.port(), "tcp-" + i + "-fresh");
+                run[1] = sendFirst(Transport.TCP, tcp.port(), "tcp-" + i + "-resumed");
             }
             try (UdpFaultProxy udp = new UdpFaultProxy(presenter, oneWay)) {
-                millis[2][i] = sendFirst(Transport.QUIC, udp.port(), "quic-" + i + "-fresh");
-                millis[3][i] = sendFirst(Transport.QUIC, udp.port(), "quic-" + i + "-resumed");
+                run[2] = sendFirst(Transport.QUIC, udp.port(), "quic-" + i + "-fresh");
+                run[3] = sendFirst(Transport.QUIC, udp.port(), "quic-" + i + "-resumed");
+            }
+            for (int kind = 0; i >= 0 && kind < run.length; kind++) {
+                millis[kind][i] = run[kind];
             }
         }
         long roundTrip = 2 * oneWay.toMillis();
@@ -168,7 +173,8 @@ public final class QuicBenchmark {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
             ChannelHandler codec = new QuicClientCodecBuilder()
-                    .sslContext(tls)
+                    .sslEngineProvider(connection -> tls.newEngine(connection.alloc(), "127.0.0.1",
+                            presenter.port()))
                     .maxIdleTimeout(30, TimeUnit.MINUTES)
                     .initialMaxData(1 << 20)
                     .initialMaxStreamDataBidirectionalLocal(256 << 10)
