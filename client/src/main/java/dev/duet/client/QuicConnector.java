@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.QuicChannel;
@@ -60,19 +61,28 @@ final class QuicConnector implements Connector {
                 .initialMaxStreamDataBidirectionalLocal(STREAM_WINDOW)
                 .initialMaxStreamDataBidirectionalRemote(STREAM_WINDOW)
                 .build();
-        new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec).bind(0)
+        QuicHandshakeCheck handshakeCheck = new QuicHandshakeCheck();
+        new Bootstrap().group(group).channel(NioDatagramChannel.class)
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel udp) {
+                        udp.pipeline().addLast(codec, handshakeCheck);
+                    }
+                })
+                .bind(0)
                 .addListener((ChannelFutureListener) bound -> {
                     if (!bound.isSuccess()) {
                         ready.tryFailure(bound.cause());
                         return;
                     }
-                    connect(bound.channel(), target, ready);
+                    connect(bound.channel(), target, ready, handshakeCheck);
                 });
         return ready;
     }
 
-    private void connect(Channel socket, InetSocketAddress target, Promise<Channel> ready) {
-        StreamOpener opener = new StreamOpener(ready);
+    private void connect(Channel socket, InetSocketAddress target, Promise<Channel> ready,
+                         QuicHandshakeCheck handshakeCheck) {
+        StreamOpener opener = new StreamOpener(ready, handshakeCheck);
         ScheduledFuture<?> timeout = socket.eventLoop().schedule(() -> {
             if (ready.tryFailure(new TimeoutException("no QUIC handshake with " + target + " within "
                     + handshakeTimeout.toMillis() + " ms"))) {
@@ -112,10 +122,18 @@ final class QuicConnector implements Connector {
      */
     private static final class StreamOpener extends ChannelInboundHandlerAdapter {
         private final Promise<Channel> ready;
+        private final QuicHandshakeCheck handshakeCheck;
         private boolean opened;
 
-        StreamOpener(Promise<Channel> ready) {
+        StreamOpener(Promise<Channel> ready, QuicHandshakeCheck handshakeCheck) {
             this.ready = ready;
+            this.handshakeCheck = handshakeCheck;
+        }
+
+        @Override
+        public void channelRegistered(ChannelHandlerContext ctx) {
+            handshakeCheck.watch((QuicChannel) ctx.channel());
+            ctx.fireChannelRegistered();
         }
 
         @Override

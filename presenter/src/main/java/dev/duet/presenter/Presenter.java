@@ -23,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -158,9 +159,25 @@ public final class Presenter implements Closeable {
                 })
                 .bind(config.bindAddress(), config.port()).sync().channel();
         if (config.quicPort() != PresenterConfig.QUIC_OFF) {
-            int port = config.quicPort() == PresenterConfig.QUIC_ON_TCP_PORT ? port() : config.quicPort();
-            quic = QuicListener.bind(config, tls, port, workers, limits, metrics, routing, clients,
-                    () -> draining);
+            quic = listenForQuic(routing, limits);
+        }
+    }
+
+    /**
+     * QUIC on its port, or on the TLS port's number. With an ephemeral TLS port (0: tests, a local run) that number
+     * may be taken on UDP; QUIC then takes an ephemeral port of its own.
+     */
+    private QuicListener listenForQuic(Routing routing, ClientLimits limits) throws InterruptedException {
+        boolean onTcpPort = config.quicPort() == PresenterConfig.QUIC_ON_TCP_PORT;
+        int port = onTcpPort ? port() : config.quicPort();
+        try {
+            return QuicListener.bind(config, tls, port, workers, limits, metrics, routing, clients, () -> draining);
+        } catch (Exception e) {
+            if (!onTcpPort || config.port() != 0 || !(e instanceof BindException)) {
+                throw e;
+            }
+            log.warn("UDP port {} is taken: QUIC listens on an ephemeral port instead", port);
+            return QuicListener.bind(config, tls, 0, workers, limits, metrics, routing, clients, () -> draining);
         }
     }
 
