@@ -208,6 +208,17 @@ class QuicTest {
     }
 
     @Test
+    void aPresenterAtItsCapOfQuicConnectionsSendsAutoClientsToTcp() throws Exception {
+        Presenter presenter = start(b -> b.maxQuicConnections(0));
+        Device ann = new Device();
+        DuetClient client = system.connect("ann", ChatCluster.newCouple(), "bob",
+                over(Transport.AUTO, presenter.port()), ann);
+        assertEquals(1, client.send("over TCP").get(WAIT_SECONDS, TimeUnit.SECONDS).getSeq());
+        assertEquals(1, counted("duet.presenter.handshakes", "kind", "full"), "it came over TCP");
+        assertTrue(counted("duet.presenter.limits", "limit", "max_quic_connections") >= 1, "QUIC was refused");
+    }
+
+    @Test
     void aClientFallsBackToTcpWhenTheUdpPortIsClosed() throws Exception {
         Presenter presenter = start(b -> b.quicPort(PresenterConfig.QUIC_OFF));
         assertEquals(-1, presenter.quicPort());

@@ -20,7 +20,8 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
                               int ioThreads, String ticketKeysPath, Duration ticketKeyRotation,
                               int muxStreamWindow, int muxConnectionWindow, int muxMaxFrameSize,
                               Duration muxPingInterval, Duration muxPingThreshold, Duration routeTimeout,
-                              MuxTls muxTls, int handshakesPerSecondPerAddress, int quicPort) {
+                              MuxTls muxTls, int handshakesPerSecondPerAddress, int quicPort,
+                              int maxQuicConnections) {
 
     public PresenterConfig {
         Objects.requireNonNull(id, "id");
@@ -32,6 +33,9 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
         }
         if (quicPort < QUIC_OFF || quicPort > 65_535) {
             throw new IllegalArgumentException("QUIC port must be -1 (off), 0 (the TCP port's number) or a port");
+        }
+        if (maxQuicConnections < 0) {
+            throw new IllegalArgumentException("max QUIC connections must be at least 0");
         }
         if (routeAttempts < 1 || maxConnections < 1 || maxConnectionsPerAddress < 1
                 || handshakesPerSecond < 1 || handshakesPerSecondPerAddress < 1) {
@@ -89,6 +93,7 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
         private int muxConnectionWindow = MuxSettings.DEFAULT_CONNECTION_WINDOW;
         private int muxMaxFrameSize = MuxFrames.DEFAULT_MAX_FRAME_SIZE;
         private int quicPort = QUIC_ON_TCP_PORT;
+        private int maxQuicConnections = 18_000;
 
         private Builder(String id, Path certificateChain, Path privateKey, Supplier<TokenKeys> tokenKeys) {
             this.id = id;
@@ -220,12 +225,22 @@ public record PresenterConfig(String id, String bindAddress, int port, Path cert
             return this;
         }
 
+        /**
+         * QUIC connections at most, within {@code max-connections}: an idle QUIC connection costs several times the
+         * memory of a TLS one, and a client refused over QUIC falls back to TCP.
+         */
+        public Builder maxQuicConnections(int value) {
+            maxQuicConnections = value;
+            return this;
+        }
+
         public PresenterConfig build() {
             return new PresenterConfig(id, bindAddress, port, certificateChain, privateKey, tokenKeys, ringPath,
                     virtualNodes, poolSize, authTimeout, idleTimeout, maxFirstFrameSize, maxConnections,
                     maxConnectionsPerAddress, handshakesPerSecond, routeAttempts, ioThreads, ticketKeysPath,
                     ticketKeyRotation, muxStreamWindow, muxConnectionWindow, muxMaxFrameSize, muxPingInterval,
-                    muxPingThreshold, routeTimeout, muxTls, handshakesPerSecondPerAddress, quicPort);
+                    muxPingThreshold, routeTimeout, muxTls, handshakesPerSecondPerAddress, quicPort,
+                    maxQuicConnections);
         }
     }
 }

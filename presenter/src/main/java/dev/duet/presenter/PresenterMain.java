@@ -49,6 +49,10 @@ public final class PresenterMain implements Callable<Integer> {
             description = "UDP port for QUIC clients: 0 for the TLS port's number, -1 for no QUIC.")
     int quicPort;
 
+    @Option(names = "--max-quic-connections", defaultValue = "18000",
+            description = "QUIC connections at most, within --max-connections.")
+    int maxQuicConnections;
+
     @Option(names = "--cert", description = "PEM certificate chain (ECDSA or RSA).")
     Path certificate;
 
@@ -169,6 +173,7 @@ public final class PresenterMain implements Callable<Integer> {
         Settings.between("handshakes-per-second", handshakesPerSecond, 1, 1_000_000);
         Settings.between("handshakes-per-second-per-address", handshakesPerSecondPerAddress, 1, 1_000_000);
         Settings.between("quic-port", quicPort, PresenterConfig.QUIC_OFF, 65_535);
+        Settings.between("max-quic-connections", maxQuicConnections, 0, 10_000_000);
         Settings.positive("ticket-key-rotation", ticketKeyRotation);
         Settings.check("drain-timeout", !drainTimeout.isNegative(), "must not be negative", drainTimeout);
     }
@@ -190,6 +195,7 @@ public final class PresenterMain implements Callable<Integer> {
                 .handshakesPerSecond(handshakesPerSecond)
                 .handshakesPerSecondPerAddress(handshakesPerSecondPerAddress)
                 .ticketKeys(ticketKeysPath, ticketKeyRotation).muxTls(tls).quicPort(quicPort)
+                .maxQuicConnections(maxQuicConnections)
                 .build();
         CuratorFrameworkFactory.Builder client = CuratorFrameworkFactory.builder()
                 .connectString(zookeeper.connectString()).sessionTimeoutMs(zookeeper.sessionTimeoutMillis())

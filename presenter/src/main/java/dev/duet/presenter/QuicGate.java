@@ -9,13 +9,15 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /**
  * The handler of one QUIC connection (not its streams): the connection is counted against the {@link ClientLimits}
  * and its handshake charged as soon as it exists — its first packet is the ClientHello — and it is closed at once
- * when over a limit, or when the presenter is draining. Counts the connection's handshake and its migrations.
- * Counted by the address it came from: a migration moves the client, not its count.
+ * when over a limit (the cap on QUIC connections among them), or when the presenter is draining. Counts the
+ * connection's handshake and its migrations. Counted by the address it came from: a migration moves the client, not
+ * its count.
  *
  * <p>Its streams are read from the start ({@link QuicEarlyReads}), so a resumed client's 0-RTT calls are served
  * before its handshake completes. A handshake that never completes — a replayed first flight, whose sender cannot
@@ -25,13 +27,18 @@ final class QuicGate extends ChannelInboundHandlerAdapter {
     private final ClientLimits limits;
     private final PresenterMetrics metrics;
     private final BooleanSupplier draining;
+    private final AtomicInteger quicConnections;
+    private final int maxQuicConnections;
     private final long handshakeTimeoutMillis;
     private InetAddress counted;
 
-    QuicGate(ClientLimits limits, PresenterMetrics metrics, BooleanSupplier draining, long handshakeTimeoutMillis) {
+    QuicGate(ClientLimits limits, PresenterMetrics metrics, BooleanSupplier draining, AtomicInteger quicConnections,
+             int maxQuicConnections, long handshakeTimeoutMillis) {
         this.limits = limits;
         this.metrics = metrics;
         this.draining = draining;
+        this.quicConnections = quicConnections;
+        this.maxQuicConnections = maxQuicConnections;
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
     }
 
@@ -40,7 +47,14 @@ final class QuicGate extends ChannelInboundHandlerAdapter {
         QuicChannel connection = (QuicChannel) ctx.channel();
         counted = ((InetSocketAddress) connection.remoteSocketAddress()).getAddress();
         String refused = limits.opened(counted);
-        connection.closeFuture().addListener(closed -> limits.closed(counted));
+        int quic = quicConnections.incrementAndGet();
+        connection.closeFuture().addListener(closed -> {
+            quicConnections.decrementAndGet();
+            limits.closed(counted);
+        });
+        if (refused == null && quic > maxQuicConnections) {
+            refused = "max_quic_connections";
+        }
         if (refused == null) {
             refused = draining.getAsBoolean() ? "draining" : limits.handshake(counted);
         }

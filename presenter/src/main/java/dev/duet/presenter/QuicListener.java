@@ -15,6 +15,7 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
 import java.io.Closeable;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -43,6 +44,7 @@ final class QuicListener implements Closeable {
     static QuicListener bind(PresenterConfig config, ServerTls tls, int port, EventLoopGroup group, ClientLimits limits,
                              PresenterMetrics metrics, Routing routing, ChannelGroup clients,
                              BooleanSupplier draining) throws InterruptedException {
+        AtomicInteger connections = new AtomicInteger();
         ChannelHandler codec = new QuicServerCodecBuilder()
                 .sslEngineProvider(connection -> tls.quicContext().newEngine(connection.alloc()))
                 .maxIdleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -57,8 +59,8 @@ final class QuicListener implements Closeable {
                 .handler(new ChannelInitializer<QuicChannel>() {
                     @Override
                     protected void initChannel(QuicChannel connection) {
-                        connection.pipeline().addLast(new QuicGate(limits, metrics, draining,
-                                config.authTimeout().toMillis()));
+                        connection.pipeline().addLast(new QuicGate(limits, metrics, draining, connections,
+                                config.maxQuicConnections(), config.authTimeout().toMillis()));
                     }
                 })
                 .streamHandler(new ChannelInitializer<QuicStreamChannel>() {

@@ -87,7 +87,9 @@ public final class QuicBenchmark {
                         hbase.zookeeperConnectString(), serverCpu, RING, null);
                 try {
                     QuicBenchmark bench = new QuicBenchmark(signer, certificate.certificate());
-                    bench.firstMessage(presenter.port(), iterations, oneWay);
+                    if (iterations > 0) {
+                        bench.firstMessage(presenter.port(), iterations, oneWay);
+                    }
                     EdgeBenchmark tcp = new EdgeBenchmark(signer, certificate.certificate());
                     long[] overTcp = tcp.idleMemory(presenter, idle, true);
                     tcp.group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
@@ -188,11 +190,21 @@ public final class QuicBenchmark {
             List<QuicChannel> connections = new ArrayList<>(openQuic(udp, target, half, "a"));
             Thread.sleep(3_000);
             EdgeBenchmark.settle(presenter, true);
+            HeapHistogram heapAtHalf = HeapHistogram.of(presenter.pid());
+            long heapRssAtHalf = ProcessStats.heapRssBytes(presenter.pid());
             long atHalf = ProcessStats.rssBytes(presenter.pid());
             connections.addAll(openQuic(udp, target, count - half, "b"));
             Thread.sleep(3_000);
             EdgeBenchmark.settle(presenter, true);
             long after = ProcessStats.rssBytes(presenter.pid());
+            long heapRssGrowth = ProcessStats.heapRssBytes(presenter.pid()) - heapRssAtHalf;
+            HeapHistogram heapAfter = HeapHistogram.of(presenter.pid());
+            System.out.printf(Locale.ROOT, "{\"benchmark\":\"quic\",\"metric\":\"idle-heap-per-quic-connection\","
+                            + "\"connections\":%d,\"unit\":\"bytes\",\"liveHeap\":%.1f,\"heapRss\":%.1f,"
+                            + "\"nonHeapRss\":%.1f,\"topClasses\":%s}%n", count,
+                    (double) (heapAfter.totalBytes() - heapAtHalf.totalBytes()) / (count - half),
+                    (double) heapRssGrowth / (count - half), (double) (after - atHalf - heapRssGrowth) / (count - half),
+                    heapAfter.growthPerConnectionJson(heapAtHalf, count - half, 25));
             for (QuicChannel connection : connections) {
                 connection.close();
             }
