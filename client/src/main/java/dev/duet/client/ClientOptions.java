@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Where and how to connect.
@@ -24,6 +25,7 @@ public record ClientOptions(List<InetSocketAddress> presenters, String token, Pa
                             long lastSeenSeq, Duration callTimeout, Duration maxBackoff, Transport transport) {
 
     public ClientOptions {
+        Objects.requireNonNull(transport, "transport");
         presenters = List.copyOf(presenters);
         if (presenters.isEmpty()) {
             throw new IllegalArgumentException("at least one presenter address is needed");
@@ -31,6 +33,12 @@ public record ClientOptions(List<InetSocketAddress> presenters, String token, Pa
         if (!tls && transport != Transport.TCP) {
             throw new IllegalArgumentException("QUIC is always encrypted: plain connections are TCP only");
         }
+    }
+
+    /** Over TLS on TCP, as before the transport could be chosen. */
+    public ClientOptions(List<InetSocketAddress> presenters, String token, Path trustedCa, boolean tls,
+                         long lastSeenSeq, Duration callTimeout, Duration maxBackoff) {
+        this(presenters, token, trustedCa, tls, lastSeenSeq, callTimeout, maxBackoff, Transport.TCP);
     }
 
     public static ClientOptions of(String host, int port, String token, Path trustedCa) {

@@ -1,5 +1,6 @@
 package dev.duet.client;
 
+import dev.duet.protocol.client.QuicSettings;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.ssl.SslContext;
@@ -44,7 +45,7 @@ final class ClientTlsContexts {
     static QuicSslContext quic(Path trustedCa) {
         return QUIC.computeIfAbsent(Optional.ofNullable(trustedCa), ca -> {
             QuicSslContextBuilder builder = QuicSslContextBuilder.forClient()
-                    .applicationProtocols(QuicConnector.PROTOCOL)
+                    .applicationProtocols(QuicSettings.ALPN)
                     .earlyData(true)
                     .endpointIdentificationAlgorithm("HTTPS");
             ca.ifPresent(file -> builder.trustManager(file.toFile()));

@@ -10,7 +10,7 @@ import java.net.InetSocketAddress;
  * (TLS handshake done; QUIC stream open, possibly in 0-RTT early data). The channel has no protocol handlers yet, and
  * closing it closes everything the connector opened for it.
  */
-interface Connector extends AutoCloseable {
+interface Connector {
     Future<Channel> open(InetSocketAddress target);
 
     /** Whether what the channel sends now is 0-RTT early data, which the presenter may see replayed. */
@@ -18,7 +18,8 @@ interface Connector extends AutoCloseable {
         return false;
     }
 
-    @Override
-    default void close() {
+    /** Whether the session on {@code channel} must be kept alive by the client (a QUIC path through NATs). */
+    default boolean needsKeepAlive(Channel channel) {
+        return false;
     }
 }

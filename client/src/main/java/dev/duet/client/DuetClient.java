@@ -19,7 +19,9 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.handler.codec.quic.Quic;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.apache.thrift.TBase;
 import org.apache.thrift.TFieldIdEnum;
@@ -40,15 +42,16 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A Duet chat client. It connects over TLS (on TCP or QUIC, {@link Transport}), authenticates, and keeps the session
- * up: when the connection drops it
- * reconnects with jittered exponential backoff, to the next presenter address, and authenticates again with the
- * highest seq up to which it has received every message, so the server sends what it missed.
+ * up: when the connection drops it reconnects with jittered exponential backoff, to the next presenter address, and
+ * authenticates again with the highest seq up to which it has received every message, so the server sends what it
+ * missed. Over QUIC it pings every 20 s, to keep the path open and to notice a presenter that is gone.
  *
  * <h3>Delivery</h3>
  * {@link ChatListener#messageReceived} sees every message of the couple once, in seq order, this device's own included
@@ -61,7 +64,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * acknowledged, refused for good, cancelled (cancel the returned future), or the client is closed. Pending sends go
  * right behind {@code authenticate} on a new connection, without waiting for its answer (the server serves calls in
  * order): on a resumed QUIC session both leave in the first flight, as 0-RTT early data. Only these two go there:
- * they are safe if replayed (a send is idempotent by its id); every other call waits for the session.
+ * they are safe if replayed (a send is idempotent by its id). Every other call goes on the current connection, and
+ * fails while that connection's session is not yet confirmed (0-RTT).
  *
  * <p>Over TCP it uses plain NIO and the JDK's or BoringSSL's TLS, whichever is present; QUIC needs the native QUIC
  * library (Linux x86-64 here).
@@ -70,7 +74,9 @@ public final class DuetClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DuetClient.class);
     private static final MessageCatalog CATALOG = MessageCatalog.client();
     /** The QUIC idle timeout the client asks for; the connection ends at the shorter of this and the server's. */
-    private static final Duration QUIC_IDLE_TIMEOUT = Duration.ofMinutes(30);
+    private static final Duration QUIC_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    /** How often a connection that needs it is kept alive ({@link #keepAlive}): well within the idle timeout. */
+    private static final long KEEP_ALIVE_MILLIS = 20_000;
 
     private final ClientOptions options;
     private final ChatListener listener;
@@ -88,12 +94,12 @@ public final class DuetClient implements AutoCloseable {
     private long backoffMillis = 100;
     private int attempts;
 
-    /** A send not yet acknowledged, and the connection its call is in flight on (null: none). */
+    /** A send not yet acknowledged, and the connection its call is in flight on (null: none; the event loop's). */
     private static final class PendingSend {
         final String clientMsgId;
         final String body;
         final CompletableFuture<SendResult> result = new CompletableFuture<>();
-        volatile Channel sentOn;
+        Channel sentOn;
 
         PendingSend(String clientMsgId, String body) {
             this.clientMsgId = clientMsgId;
@@ -116,12 +122,24 @@ public final class DuetClient implements AutoCloseable {
         this.contiguousSeq = options.lastSeenSeq();
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("duet-client", true),
                 NioIoHandler.newFactory());
-        this.connector = connector(options, group);
+        try {
+            this.connector = connector(options, group);
+        } catch (SSLException | RuntimeException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw e;
+        }
     }
 
     private static Connector connector(ClientOptions options, EventLoopGroup group) throws SSLException {
         TcpConnector tcp = new TcpConnector(group, options.tls() ? ClientTlsContexts.tcp(options.trustedCa()) : null);
         if (options.transport() == Transport.TCP) {
+            return tcp;
+        }
+        if (!Quic.isAvailable()) {
+            if (options.transport() == Transport.QUIC) {
+                throw new IllegalStateException("QUIC is not available here: " + Quic.unavailabilityCause());
+            }
+            log.info("QUIC is not available here ({}): TCP only", Quic.unavailabilityCause().toString());
             return tcp;
         }
         // A handshake gets as long as a call; the connection ends when idle as long as the server allows.
@@ -139,7 +157,7 @@ public final class DuetClient implements AutoCloseable {
                     client.close();
                 }
             });
-        } catch (SSLException e) {
+        } catch (SSLException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
     }
@@ -147,6 +165,8 @@ public final class DuetClient implements AutoCloseable {
     /**
      * Starts connecting and returns at once: messages sent now leave right behind {@code authenticate} (in the first
      * flight on a resumed QUIC session); other calls wait for the session. {@link #state()} says how far it got.
+     *
+     * @throws IllegalStateException if QUIC alone was asked for and its native library does not load here
      */
     public static DuetClient start(ClientOptions options, ChatListener listener) throws SSLException {
         DuetClient client = new DuetClient(options, listener);
@@ -195,7 +215,14 @@ public final class DuetClient implements AutoCloseable {
             reconnectLater("cannot resolve " + e.getMessage());
             return;
         }
-        connector.open(target).addListener(opened -> {
+        Future<Channel> opening;
+        try {
+            opening = connector.open(target);
+        } catch (RuntimeException e) {
+            reconnectLater("cannot connect to " + target + ": " + e);
+            return;
+        }
+        opening.addListener(opened -> {
             if (!opened.isSuccess()) {
                 reconnectLater("cannot connect to " + target + ": " + opened.cause().getMessage());
                 return;
@@ -239,47 +266,71 @@ public final class DuetClient implements AutoCloseable {
                 new ChatService.authenticate_args(new AuthRequest(options.token(), contiguousSeq)));
         sends.values().forEach(send -> sendOn(ch, send));
         authenticated.whenComplete((reply, failure) -> {
-                    AuthResponse auth;
-                    try {
-                        if (failure != null) {
-                            throw failure;
-                        }
-                        auth = success(reply);
-                    } catch (ChatError refused) {
-                        if (refused.getCode() == ErrorCode.AUTH_FAILED) {
-                            // For good, also on a reconnect (the token expired): nothing waits on a dead client.
-                            // The state first (what a failed future's callback sees), closed before the listener
-                            // hears of it, so a send made from the listener fails at once.
-                            boolean changed = enterState(ConnectionState.AUTH_FAILED);
-                            closed = true;
-                            session.completeExceptionally(refused);
-                            sends.values().forEach(send -> send.result.completeExceptionally(refused));
-                            if (changed) {
-                                listener.stateChanged(ConnectionState.AUTH_FAILED);
-                            }
-                            ch.close();
-                            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-                            return;
-                        }
-                        ch.close();
-                        return;
-                    } catch (Throwable lost) {
-                        ch.close();
-                        return;
+            AuthResponse auth;
+            try {
+                if (failure != null) {
+                    throw failure;
+                }
+                auth = success(reply);
+            } catch (ChatError refused) {
+                if (refused.getCode() == ErrorCode.AUTH_FAILED) {
+                    // For good, also on a reconnect (the token expired): nothing waits on a dead client.
+                    // The state first (what a failed future's callback sees), closed before the listener
+                    // hears of it, so a send made from the listener fails at once.
+                    boolean changed = enterState(ConnectionState.AUTH_FAILED);
+                    closed = true;
+                    session.completeExceptionally(refused);
+                    sends.values().forEach(send -> send.result.completeExceptionally(refused));
+                    if (changed) {
+                        listener.stateChanged(ConnectionState.AUTH_FAILED);
                     }
-                    backoffMillis = 100;
-                    // Claiming more than exists ("only new messages") means: everything up to the last seq.
-                    contiguousSeq = Math.min(contiguousSeq, auth.getLastSeq());
-                    setState(ConnectionState.CONNECTED);
-                    boolean again = session.isDone();
-                    if (again) {
-                        session = CompletableFuture.completedFuture(auth);
-                        listener.reconnected();
-                    } else {
-                        session.complete(auth);
-                    }
-                    sends.values().forEach(this::trySend);
-                });
+                    ch.close();
+                    group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                    return;
+                }
+                ch.close();
+                return;
+            } catch (Throwable lost) {
+                ch.close();
+                return;
+            }
+            backoffMillis = 100;
+            // Claiming more than exists ("only new messages") means: everything up to the last seq.
+            contiguousSeq = Math.min(contiguousSeq, auth.getLastSeq());
+            setState(ConnectionState.CONNECTED);
+            boolean again = session.isDone();
+            if (again) {
+                session = CompletableFuture.completedFuture(auth);
+                listener.reconnected();
+            } else {
+                session.complete(auth);
+            }
+            sends.values().forEach(this::trySend);
+            if (connector.needsKeepAlive(ch)) {
+                keepAlive(ch);
+            }
+        });
+    }
+
+    /**
+     * Pings on {@code ch} every {@link #KEEP_ALIVE_MILLIS} while it is the session's connection: over QUIC it keeps
+     * the path's NAT bindings open (a carrier drops an idle UDP mapping within a minute or two, and pushes would be
+     * lost until the client next sent), and a ping left unanswered for the call timeout ends a connection to a
+     * presenter that is gone.
+     */
+    private void keepAlive(Channel ch) {
+        group.schedule(() -> {
+            if (ch != channel || !ch.isActive()) {
+                return;
+            }
+            call(ch, "ping", new ChatService.ping_args(System.currentTimeMillis())).whenComplete((reply, failure) -> {
+                if (failure instanceof CallTimeoutException) {
+                    log.info("no answer to a ping within {}: reconnecting", options.callTimeout());
+                    ch.close();
+                }
+            });
+            keepAlive(ch);
+        }, KEEP_ALIVE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     private void reconnectLater(String why) {
@@ -316,7 +367,12 @@ public final class DuetClient implements AutoCloseable {
             send.result.completeExceptionally(new IOException("client closed"));
             return send.result;
         }
-        trySend(send);
+        // On the event loop, as every other send of it: a send is in flight on a connection at most once.
+        try {
+            group.execute(() -> trySend(send));
+        } catch (RejectedExecutionException closing) {
+            // close() ran meanwhile: its sweep fails this send
+        }
         return send.result;
     }
 
@@ -338,7 +394,7 @@ public final class DuetClient implements AutoCloseable {
         call(ch, "sendMessage", new ChatService.sendMessage_args(send.clientMsgId, send.body))
                 .whenComplete((reply, failure) -> {
                     if (failure != null) {
-                        send.sentOn = null;
+                        forget(send, ch);
                         if (failure instanceof CallTimeoutException && ch.isActive()) {
                             // The server may still store it: the same id again is answered with the same seq.
                             sendOn(ch, send);
@@ -350,7 +406,7 @@ public final class DuetClient implements AutoCloseable {
                         SendResult result = success(reply);
                         send.result.complete(result);
                     } catch (ChatError error) {
-                        send.sentOn = null;
+                        forget(send, ch);
                         if (error.getCode() == ErrorCode.UNAVAILABLE || error.getCode() == ErrorCode.OVERLOAD) {
                             group.schedule(() -> trySend(send), 200, TimeUnit.MILLISECONDS);
                         } else if (error.getCode() != ErrorCode.NOT_AUTHENTICATED) {
@@ -360,6 +416,13 @@ public final class DuetClient implements AutoCloseable {
                         }
                     }
                 });
+    }
+
+    /** The call of {@code send} on {@code ch} is over; a call on a newer connection stays marked. */
+    private static void forget(PendingSend send, Channel ch) {
+        if (send.sentOn == ch) {
+            send.sentOn = null;
+        }
     }
 
     public CompletableFuture<History> history(long beforeSeq, int limit) {

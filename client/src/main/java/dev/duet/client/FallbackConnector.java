@@ -13,9 +13,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@link Transport#AUTO}: QUIC first, TCP when UDP does not get through. QUIC gets a head start; if it is not up by
- * then TCP starts too, and the first one up carries the session (the other is closed when it comes up). A QUIC attempt
- * that failed where TCP worked means UDP is blocked on this network: the next connects go straight to TCP for
- * {@link #QUIC_BLOCKED_MILLIS}, then QUIC is tried again.
+ * then TCP starts too, and the first one up carries the session (a TCP attempt still under way is cancelled; a QUIC
+ * one goes on, to learn whether UDP gets through, and is closed when it comes up). A QUIC attempt that failed where
+ * TCP worked means UDP is blocked on this network: the next connects go straight to TCP for
+ * {@link #QUIC_BLOCKED_MILLIS}, then QUIC is tried again. QUIC counts as up once its handshake completed; a 0-RTT
+ * session is handed out before that only while QUIC has worked within {@link #QUIC_BLOCKED_MILLIS}, so a cached
+ * session cannot hold up the fallback on a network that drops UDP.
  */
 final class FallbackConnector implements Connector {
     static final long QUIC_HEAD_START_MILLIS = 300;
@@ -25,7 +28,8 @@ final class FallbackConnector implements Connector {
     private final EventLoopGroup group;
     private final QuicConnector quic;
     private final TcpConnector tcp;
-    private volatile long quicBlockedUntil;
+    private volatile long quicBlockedUntilNanos = System.nanoTime();
+    private volatile long quicWorkedUntilNanos = System.nanoTime();
 
     FallbackConnector(EventLoopGroup group, QuicConnector quic, TcpConnector tcp) {
         this.group = group;
@@ -35,7 +39,7 @@ final class FallbackConnector implements Connector {
 
     @Override
     public Future<Channel> open(InetSocketAddress target) {
-        if (System.currentTimeMillis() < quicBlockedUntil) {
+        if (System.nanoTime() - quicBlockedUntilNanos < 0) {
             return tcp.open(target);
         }
         Attempt attempt = new Attempt(target, group.next().newPromise());
@@ -63,13 +67,21 @@ final class FallbackConnector implements Connector {
 
         void start() {
             headStart = group.schedule(this::startTcp, QUIC_HEAD_START_MILLIS, TimeUnit.MILLISECONDS);
-            quic.open(target).addListener(done -> {
+            boolean early = System.nanoTime() - quicWorkedUntilNanos < 0;
+            quic.open(target, early).addListener(done -> {
                 if (done.isSuccess()) {
-                    keep((Channel) done.getNow());
+                    quicUp((Channel) done.getNow());
                 } else {
                     quicFailed(done.cause());
                 }
             });
+        }
+
+        private synchronized void quicUp(Channel channel) {
+            quicWorkedUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(QUIC_BLOCKED_MILLIS);
+            if (keep(channel) && overTcp != null) {
+                overTcp.cancel(false);
+            }
         }
 
         private synchronized void quicFailed(Throwable cause) {
@@ -102,16 +114,18 @@ final class FallbackConnector implements Connector {
             }
         }
 
-        private void keep(Channel channel) {
+        /** Hands {@code channel} out if it is the first up, else closes it; returns whether it was. */
+        private synchronized boolean keep(Channel channel) {
             if (ready.trySuccess(channel)) {
                 headStart.cancel(false);
-            } else {
-                channel.close();
+                return true;
             }
+            channel.close();
+            return false;
         }
 
         private void blockQuic(Throwable cause) {
-            quicBlockedUntil = System.currentTimeMillis() + QUIC_BLOCKED_MILLIS;
+            quicBlockedUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(QUIC_BLOCKED_MILLIS);
             log.info("QUIC to {} failed where TCP worked ({}): TCP only for the next {} s", target, cause.toString(),
                     TimeUnit.MILLISECONDS.toSeconds(QUIC_BLOCKED_MILLIS));
         }

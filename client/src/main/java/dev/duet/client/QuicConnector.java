@@ -1,5 +1,6 @@
 package dev.duet.client;
 
+import dev.duet.protocol.client.QuicSettings;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -33,10 +34,6 @@ import java.util.concurrent.TimeoutException;
  * soon as early data can be sent, not when the handshake completes.
  */
 final class QuicConnector implements Connector {
-    /** The ALPN protocol the presenter expects on QUIC. */
-    static final String PROTOCOL = "duet/1";
-    private static final long CONNECTION_WINDOW = 1 << 20;
-    private static final long STREAM_WINDOW = 256 << 10;
 
     private final EventLoopGroup group;
     private final QuicSslContext tls;
@@ -52,14 +49,22 @@ final class QuicConnector implements Connector {
 
     @Override
     public Future<Channel> open(InetSocketAddress target) {
+        return open(target, true);
+    }
+
+    /**
+     * Opens a connection; with {@code early}, the stream is handed out as soon as 0-RTT early data can be sent, else
+     * once the handshake completed (the server has answered).
+     */
+    Future<Channel> open(InetSocketAddress target, boolean early) {
         Promise<Channel> ready = group.next().newPromise();
         ChannelHandler codec = new QuicClientCodecBuilder()
                 .sslEngineProvider(connection -> tls.newEngine(connection.alloc(), target.getHostString(),
                         target.getPort()))
                 .maxIdleTimeout(idleTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .initialMaxData(CONNECTION_WINDOW)
-                .initialMaxStreamDataBidirectionalLocal(STREAM_WINDOW)
-                .initialMaxStreamDataBidirectionalRemote(STREAM_WINDOW)
+                .initialMaxData(QuicSettings.CONNECTION_WINDOW)
+                .initialMaxStreamDataBidirectionalLocal(QuicSettings.STREAM_WINDOW)
+                .initialMaxStreamDataBidirectionalRemote(QuicSettings.STREAM_WINDOW)
                 .build();
         QuicHandshakeCheck handshakeCheck = new QuicHandshakeCheck();
         new Bootstrap().group(group).channel(NioDatagramChannel.class)
@@ -75,14 +80,14 @@ final class QuicConnector implements Connector {
                         ready.tryFailure(bound.cause());
                         return;
                     }
-                    connect(bound.channel(), target, ready, handshakeCheck);
+                    connect(bound.channel(), target, ready, handshakeCheck, early);
                 });
         return ready;
     }
 
     private void connect(Channel socket, InetSocketAddress target, Promise<Channel> ready,
-                         QuicHandshakeCheck handshakeCheck) {
-        StreamOpener opener = new StreamOpener(ready, handshakeCheck);
+                         QuicHandshakeCheck handshakeCheck, boolean early) {
+        StreamOpener opener = new StreamOpener(ready, handshakeCheck, early);
         ScheduledFuture<?> timeout = socket.eventLoop().schedule(() -> {
             if (ready.tryFailure(new TimeoutException("no QUIC handshake with " + target + " within "
                     + handshakeTimeout.toMillis() + " ms"))) {
@@ -116,18 +121,25 @@ final class QuicConnector implements Connector {
         return channel instanceof QuicStreamChannel stream && !stream.parent().isActive();
     }
 
+    @Override
+    public boolean needsKeepAlive(Channel channel) {
+        return channel instanceof QuicStreamChannel;
+    }
+
     /**
      * Opens the session's stream once the connection can carry data: when 0-RTT early data can be sent (a resumed
-     * session), or else when the handshake completes.
+     * session, if early hand-out was asked for), or else when the handshake completes.
      */
     private static final class StreamOpener extends ChannelInboundHandlerAdapter {
         private final Promise<Channel> ready;
         private final QuicHandshakeCheck handshakeCheck;
+        private final boolean early;
         private boolean opened;
 
-        StreamOpener(Promise<Channel> ready, QuicHandshakeCheck handshakeCheck) {
+        StreamOpener(Promise<Channel> ready, QuicHandshakeCheck handshakeCheck, boolean early) {
             this.ready = ready;
             this.handshakeCheck = handshakeCheck;
+            this.early = early;
         }
 
         @Override
@@ -138,7 +150,7 @@ final class QuicConnector implements Connector {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof SslEarlyDataReadyEvent) {
+            if (early && evt instanceof SslEarlyDataReadyEvent) {
                 QuicChannel connection = (QuicChannel) ctx.channel();
                 connection.closeFuture().addListener(closed -> connection.parent().close());
                 // Not from inside this event: it fires while the connection is sending its first flight, and what

@@ -15,8 +15,8 @@ import java.lang.reflect.Method;
  * Sits on a client's UDP socket behind the QUIC codec and, after each flush while the connection's handshake is not
  * yet seen complete, has Netty look again. Netty runs BoringSSL's certificate check as a task, quiche completes the
  * handshake only when it next sends (the client's Finished), and Netty notices a completed handshake only when a
- * packet arrives: the connection would be reported up — and the session's first bytes sent — one round trip late, on
- * the server's next packet. Netty has no public way to ask, so this calls its own check ({@code processReceived});
+ * packet arrives: the connection would be reported up — and the session's first bytes sent — one round trip late,
+ * on the server's next packet. Netty has no public way to ask, so this calls its own check ({@code processReceived});
  * if a future Netty hides it, the handshake is seen a round trip later and a warning says why.
  */
 final class QuicHandshakeCheck extends ChannelOutboundHandlerAdapter {

@@ -2,6 +2,7 @@ package dev.duet.client;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -12,6 +13,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 
 /** TLS over TCP (or plain TCP to a chat server's direct listener, when {@code tls} is null). */
@@ -27,17 +29,25 @@ final class TcpConnector implements Connector {
     @Override
     public Future<Channel> open(InetSocketAddress target) {
         Promise<Channel> ready = group.next().newPromise();
-        new Bootstrap().group(group).channel(NioSocketChannel.class).handler(new ChannelInitializer<>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                if (tls != null) {
-                    ch.pipeline().addLast(tls.newHandler(ch.alloc(), target.getHostString(), target.getPort()));
-                }
-                ch.pipeline().addLast(new ReadyWhenSecure(ready));
-            }
-        }).connect(target).addListener(connected -> {
+        ChannelFuture connecting = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc(), target.getHostString(), target.getPort()));
+                        }
+                        ch.pipeline().addLast(new ReadyWhenSecure(ready));
+                    }
+                }).connect(target);
+        connecting.addListener(connected -> {
             if (!connected.isSuccess()) {
                 ready.tryFailure(connected.cause());
+            }
+        });
+        // Given up on by the caller (cancelled): nothing of the attempt stays open.
+        ready.addListener(done -> {
+            if (done.isCancelled()) {
+                connecting.channel().close();
             }
         });
         return ready;
@@ -74,7 +84,7 @@ final class TcpConnector implements Connector {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            ready.tryFailure(new java.io.IOException("connection closed before it was ready"));
+            ready.tryFailure(new IOException("connection closed before it was ready"));
             ctx.fireChannelInactive();
         }
 

@@ -87,6 +87,10 @@ final class ChatCommand implements Callable<Integer> {
                 }
             }
         };
+        if (quic && auto) {
+            System.err.println("--quic and --auto exclude each other");
+            return 2;
+        }
         ClientOptions options = ClientOptions.of(host, port, token, ca).withLastSeenSeq(interactive ? 0 : ONLY_NEW)
                 .withTransport(quic ? Transport.QUIC : auto ? Transport.AUTO : Transport.TCP);
         try (DuetClient client = DuetClient.connect(options, listener).get(30, TimeUnit.SECONDS)) {

@@ -54,7 +54,7 @@ class AuthFailureTest {
         ClientOptions valid = options(Duration.ofHours(1));
         String forged = valid.token().substring(0, valid.token().length() - 4) + "AAAA";
         ClientOptions options = new ClientOptions(valid.presenters(), forged, valid.trustedCa(), true, 0,
-                valid.callTimeout(), valid.maxBackoff(), valid.transport());
+                valid.callTimeout(), valid.maxBackoff());
         ExecutionException failed = assertThrows(ExecutionException.class,
                 () -> DuetClient.connect(options, new ChatListener() { }).get(30, TimeUnit.SECONDS));
         assertEquals(ErrorCode.AUTH_FAILED, assertInstanceOf(ChatError.class, failed.getCause()).getCode());

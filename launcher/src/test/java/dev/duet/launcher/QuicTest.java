@@ -8,10 +8,23 @@ import dev.duet.client.DuetClient;
 import dev.duet.client.Transport;
 import dev.duet.presenter.Presenter;
 import dev.duet.presenter.PresenterConfig;
+import dev.duet.protocol.client.QuicSettings;
 import dev.duet.protocol.testing.UdpFaultProxy;
 import dev.duet.thrift.chat.Message;
 import dev.duet.thrift.chat.SendResult;
 import io.micrometer.core.instrument.Counter;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicClientCodecBuilder;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -216,6 +229,32 @@ class QuicTest {
         assertEquals(1, client.send("over TCP").get(WAIT_SECONDS, TimeUnit.SECONDS).getSeq());
         assertEquals(1, counted("duet.presenter.handshakes", "kind", "full"), "it came over TCP");
         assertTrue(counted("duet.presenter.limits", "limit", "max_quic_connections") >= 1, "QUIC was refused");
+    }
+
+    @Test
+    void aQuicConnectionThatOpensNoStreamIsClosedAtTheAuthTimeout() throws Exception {
+        Presenter presenter = start(b -> b.authTimeout(Duration.ofSeconds(1)));
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            QuicSslContext tls = QuicSslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE)
+                    .applicationProtocols(QuicSettings.ALPN).build();
+            Channel udp = new Bootstrap().group(group).channel(NioDatagramChannel.class)
+                    .handler(new QuicClientCodecBuilder().sslContext(tls).maxIdleTimeout(5, TimeUnit.MINUTES)
+                            .initialMaxData(QuicSettings.CONNECTION_WINDOW).build())
+                    .bind(0).sync().channel();
+            QuicChannel idle = QuicChannel.newBootstrap(udp).handler(new ChannelInboundHandlerAdapter())
+                    .remoteAddress(new InetSocketAddress("127.0.0.1", presenter.quicPort())).connect()
+                    .get(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertTrue(idle.closeFuture().await(WAIT_SECONDS, TimeUnit.SECONDS), "closed by the presenter");
+            assertEquals(1, counted("duet.presenter.limits", "limit", "auth_timeout"));
+            for (int i = 0; i < 100 && presenter.connections() > 0; i++) {
+                Thread.sleep(100);
+            }
+            assertEquals(0, presenter.connections(), "and no longer counted");
+            udp.close().sync();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.quic.Quic;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.channel.EventLoopGroup;
@@ -23,7 +24,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -98,7 +98,12 @@ public final class Presenter implements Closeable {
     /** Starts a presenter that routes by the ring in the ZooKeeper {@code zookeeper} is connected to. */
     public static Presenter start(PresenterConfig config, CuratorFramework zookeeper, MeterRegistry registry)
             throws Exception {
-        ServerTls tls = new ServerTls(config.certificateChain(), config.privateKey());
+        boolean quic = config.quicPort() != PresenterConfig.QUIC_OFF;
+        if (quic && !Quic.isAvailable()) {
+            log.warn("QUIC is off: its native library does not load here ({})", Quic.unavailabilityCause().toString());
+            quic = false;
+        }
+        ServerTls tls = new ServerTls(config.certificateChain(), config.privateKey(), quic);
         RingMembership ring = new RingMembership(zookeeper, config.ringPath(), config.virtualNodes());
         SessionTicketKeys ticketKeys = new SessionTicketKeys(zookeeper, config.ticketKeysPath(),
                 config.ticketKeyRotation(), tls, Clock.systemUTC());
@@ -158,7 +163,7 @@ public final class Presenter implements Closeable {
                     }
                 })
                 .bind(config.bindAddress(), config.port()).sync().channel();
-        if (config.quicPort() != PresenterConfig.QUIC_OFF) {
+        if (tls.quicContext() != null) {
             quic = listenForQuic(routing, limits);
         }
     }
@@ -173,7 +178,9 @@ public final class Presenter implements Closeable {
         try {
             return QuicListener.bind(config, tls, port, workers, limits, metrics, routing, clients, () -> draining);
         } catch (Exception e) {
-            if (!onTcpPort || config.port() != 0 || !(e instanceof BindException)) {
+            // A bind failure is a BindException with NIO, a NativeIoException with epoll: with an ephemeral TLS port,
+            // any failure to bind that number is taken as the number being taken.
+            if (!onTcpPort || config.port() != 0) {
                 throw e;
             }
             log.warn("UDP port {} is taken: QUIC listens on an ephemeral port instead", port);
@@ -220,7 +227,10 @@ public final class Presenter implements Closeable {
         return pool == null ? 0 : pool.connectedCount();
     }
 
-    /** Bytes waiting in this presenter to be written to clients: what slow clients cost in memory. */
+    /**
+     * Bytes waiting in this presenter to be written to TLS clients: what slow clients cost in memory. (What waits for
+     * a QUIC client is inside quiche, bounded by the client's flow-control window.)
+     */
     public long bytesQueuedForClients() {
         long total = 0;
         for (Channel client : clients) {

@@ -43,7 +43,8 @@ final class QuicRetryTokens implements QuicTokenHandler {
     };
 
     QuicRetryTokens(Predicate<InetSocketAddress> underLoad, Runnable retried) {
-        this(underLoad, retried, System::currentTimeMillis);
+        // Tokens never leave this process: its monotonic clock, which a change of the wall clock cannot move.
+        this(underLoad, retried, () -> System.nanoTime() / 1_000_000);
     }
 
     QuicRetryTokens(Predicate<InetSocketAddress> underLoad, Runnable retried, LongSupplier clock) {
@@ -89,7 +90,7 @@ final class QuicRetryTokens implements QuicTokenHandler {
 
     @Override
     public int maxTokenLength() {
-        return ODCID_OFFSET + MAX_CONNECTION_ID + MAC_LENGTH;
+        return ODCID_OFFSET + MAX_CONNECTION_ID;
     }
 
     private byte[] mac(long issued, ByteBuf odcid, int from, int length, InetSocketAddress address) {

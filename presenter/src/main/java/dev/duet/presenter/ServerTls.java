@@ -1,5 +1,6 @@
 package dev.duet.presenter;
 
+import dev.duet.protocol.client.QuicSettings;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.SslSessionTicketKey;
@@ -28,8 +29,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * the certificate reloadable without a restart — {@link #reloadIfChanged()} builds a new context when the files
  * changed, and new connections use it while old ones keep theirs — and session-ticket keys that can be set from
  * outside ({@link #ticketKeys}), so presenters sharing them resume each other's sessions. The same certificate and
- * ticket keys serve QUIC ({@link #quicContext}): quiche's own BoringSSL, with 0-RTT early data accepted (the replay
- * rules are in docs/protocol.md).
+ * ticket keys serve QUIC when asked for ({@link #quicContext}): quiche's own BoringSSL, with 0-RTT early data
+ * accepted (the replay rules are in docs/protocol.md).
  */
 public final class ServerTls implements java.io.Closeable {
     private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
@@ -41,11 +42,10 @@ public final class ServerTls implements java.io.Closeable {
      */
     static final int HANDSHAKE_BUFFER_BYTES = 256;
     static final int TICKETS_PER_HANDSHAKE = 1;
-    /** The ALPN protocol of the client protocol over QUIC; a QUIC client must offer it. */
-    public static final String QUIC_PROTOCOL = "duet/1";
 
     private final Path certificateChain;
     private final Path privateKey;
+    private final boolean quic;
     private final AtomicReference<SslContext> context = new AtomicReference<>();
     private final AtomicReference<QuicSslContext> quicContext = new AtomicReference<>();
     private volatile FileTime loadedCertificate;
@@ -53,12 +53,18 @@ public final class ServerTls implements java.io.Closeable {
     private volatile List<OpenSslSessionTicketKey> ticketKeys = List.of();
 
     public ServerTls(Path certificateChain, Path privateKey) throws IOException {
+        this(certificateChain, privateKey, false);
+    }
+
+    /** With {@code quic}, also the context for QUIC connections ({@link #quicContext}). */
+    public ServerTls(Path certificateChain, Path privateKey, boolean quic) throws IOException {
         if (!OpenSsl.isAvailable()) {
             throw new IllegalStateException("BoringSSL (netty-tcnative) is not available: "
                     + OpenSsl.unavailabilityCause());
         }
         this.certificateChain = certificateChain;
         this.privateKey = privateKey;
+        this.quic = quic;
         load();
     }
 
@@ -67,7 +73,7 @@ public final class ServerTls implements java.io.Closeable {
         return context.get();
     }
 
-    /** The context for new QUIC connections. */
+    /** The context for new QUIC connections; null unless built with QUIC. */
     public QuicSslContext quicContext() {
         return quicContext.get();
     }
@@ -94,15 +100,10 @@ public final class ServerTls implements java.io.Closeable {
         FileTime certificateTime = Files.getLastModifiedTime(certificateChain);
         FileTime keyTime = Files.getLastModifiedTime(privateKey);
         SslContext built;
-        QuicSslContext builtQuic;
         try {
             built = SslContextBuilder.forServer(certificateChain.toFile(), privateKey.toFile())
                     .sslProvider(SslProvider.OPENSSL_REFCNT)
                     .protocols("TLSv1.3", "TLSv1.2")
-                    .build();
-            builtQuic = QuicSslContextBuilder.forServer(privateKey.toFile(), null, certificateChain.toFile())
-                    .applicationProtocols(QUIC_PROTOCOL)
-                    .earlyData(true)
                     .build();
         } catch (SSLException | IllegalArgumentException | IllegalStateException e) {
             throw new IOException("cannot build TLS from " + certificateChain + " and " + privateKey + ": "
@@ -119,8 +120,21 @@ public final class ServerTls implements java.io.Closeable {
             log.warn("BoringSSL refused to send {} session ticket per handshake; it sends its default",
                     TICKETS_PER_HANDSHAKE);
         }
+        QuicSslContext builtQuic = null;
+        if (quic) {
+            try {
+                builtQuic = QuicSslContextBuilder.forServer(privateKey.toFile(), null, certificateChain.toFile())
+                        .applicationProtocols(QuicSettings.ALPN)
+                        .earlyData(true)
+                        .build();
+            } catch (RuntimeException e) {
+                ReferenceCountUtil.release(built);
+                throw new IOException("cannot build QUIC's TLS from " + certificateChain + " and " + privateKey
+                        + ": " + e.getMessage(), e);
+            }
+            apply(builtQuic);
+        }
         apply(built);
-        apply(builtQuic);
         quicContext.set(builtQuic);
         SslContext previous = context.getAndSet(built);
         loadedCertificate = certificateTime;

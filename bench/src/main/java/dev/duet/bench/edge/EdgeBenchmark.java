@@ -196,8 +196,8 @@ public final class EdgeBenchmark {
     // ---- the edges and the chat servers behind them ----
 
     /** A chat server on its own ring, so each presenter reaches only its own: mux in plain TCP, or with mutual TLS. */
-    static ChatServer startChatServer(TokenKeys keys, LocalHBase hbase, CuratorFramework zookeeper,
-                                              String ring, MuxTls muxTls) throws Exception {
+    static ChatServer startChatServer(TokenKeys keys, LocalHBase hbase, CuratorFramework zookeeper, String ring,
+                                      MuxTls muxTls) throws Exception {
         ChatServerConfig config = ChatServerConfig.builder("bench-chat" + ring.replace('/', '-'), keys)
                 .bindAddress("127.0.0.1").muxPort(0).clientPort(0).ringPath(ring).muxTls(muxTls)
                 .store(new StoreSettings("duet_bench", "couples", Duration.ofSeconds(30), 20)).build();
@@ -206,7 +206,7 @@ public final class EdgeBenchmark {
     }
 
     static Target startPresenter(String name, Path work, SelfSignedCertificate certificate, String zookeeper,
-                                         String cpu, String ring, MuxTls.PemFiles muxTls) throws Exception {
+                                 String cpu, String ring, MuxTls.PemFiles muxTls) throws Exception {
         int port = freePort();
         List<String> command = new ArrayList<>(List.of("taskset", "-c", cpu,
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms256m", "-Xmx1g",

@@ -7,9 +7,9 @@ import dev.duet.client.DuetClient;
 import dev.duet.client.Transport;
 import dev.duet.localhbase.LocalHBase;
 import dev.duet.presenter.SelfSignedCertificate;
-import dev.duet.presenter.ServerTls;
 import dev.duet.protocol.auth.TokenKeys;
 import dev.duet.protocol.auth.TokenSigner;
+import dev.duet.protocol.client.QuicSettings;
 import dev.duet.protocol.testing.FaultProxy;
 import dev.duet.protocol.testing.UdpFaultProxy;
 import io.netty.bootstrap.Bootstrap;
@@ -171,15 +171,15 @@ public final class QuicBenchmark {
     /** As {@link EdgeBenchmark#idleMemory} for TLS: {total, marginal} resident bytes per idle QUIC connection. */
     private long[] quicIdleMemory(EdgeBenchmark.Target presenter, int count) throws Exception {
         QuicSslContext tls = QuicSslContextBuilder.forClient().trustManager(certificate.toFile())
-                .applicationProtocols(ServerTls.QUIC_PROTOCOL).build();
+                .applicationProtocols(QuicSettings.ALPN).build();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
             ChannelHandler codec = new QuicClientCodecBuilder()
                     .sslEngineProvider(connection -> tls.newEngine(connection.alloc(), "127.0.0.1",
                             presenter.port()))
                     .maxIdleTimeout(30, TimeUnit.MINUTES)
-                    .initialMaxData(1 << 20)
-                    .initialMaxStreamDataBidirectionalLocal(256 << 10)
+                    .initialMaxData(QuicSettings.CONNECTION_WINDOW)
+                    .initialMaxStreamDataBidirectionalLocal(QuicSettings.STREAM_WINDOW)
                     .build();
             Channel udp = new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec)
                     .bind(0).sync().channel();
