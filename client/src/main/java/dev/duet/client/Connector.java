@@ -18,8 +18,11 @@ interface Connector {
         return false;
     }
 
-    /** Whether the session on {@code channel} must be kept alive by the client (a QUIC path through NATs). */
-    default boolean needsKeepAlive(Channel channel) {
-        return false;
+    /**
+     * How often the client must send something on {@code channel} to keep its path open (a QUIC path through NATs,
+     * within its idle timeout); 0: never.
+     */
+    default long keepAliveMillis(Channel channel) {
+        return 0;
     }
 }

@@ -51,7 +51,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A Duet chat client. It connects over TLS (on TCP or QUIC, {@link Transport}), authenticates, and keeps the session
  * up: when the connection drops it reconnects with jittered exponential backoff, to the next presenter address, and
  * authenticates again with the highest seq up to which it has received every message, so the server sends what it
- * missed. Over QUIC it pings every 20 s, to keep the path open and to notice a presenter that is gone.
+ * missed. Over QUIC it pings every 20 s (a third of the idle timeout, if shorter), to keep the path open; a presenter
+ * that is gone is noticed by QUIC's idle timeout (60 s, or the presenter's if shorter).
  *
  * <h3>Delivery</h3>
  * {@link ChatListener#messageReceived} sees every message of the couple once, in seq order, this device's own included
@@ -75,8 +76,6 @@ public final class DuetClient implements AutoCloseable {
     private static final MessageCatalog CATALOG = MessageCatalog.client();
     /** The QUIC idle timeout the client asks for; the connection ends at the shorter of this and the server's. */
     private static final Duration QUIC_IDLE_TIMEOUT = Duration.ofSeconds(60);
-    /** How often a connection that needs it is kept alive ({@link #keepAlive}): well within the idle timeout. */
-    private static final long KEEP_ALIVE_MILLIS = 20_000;
 
     private final ClientOptions options;
     private final ChatListener listener;
@@ -306,31 +305,28 @@ public final class DuetClient implements AutoCloseable {
                 session.complete(auth);
             }
             sends.values().forEach(this::trySend);
-            if (connector.needsKeepAlive(ch)) {
-                keepAlive(ch);
+            long keepAlive = connector.keepAliveMillis(ch);
+            if (keepAlive > 0) {
+                keepAlive(ch, keepAlive);
             }
         });
     }
 
     /**
-     * Pings on {@code ch} every {@link #KEEP_ALIVE_MILLIS} while it is the session's connection: over QUIC it keeps
+     * Pings on {@code ch} every {@code millis} while it is the session's connection. Over QUIC this keeps
      * the path's NAT bindings open (a carrier drops an idle UDP mapping within a minute or two, and pushes would be
-     * lost until the client next sent), and a ping left unanswered for the call timeout ends a connection to a
-     * presenter that is gone.
+     * lost until the client next sent), and it makes a dead path the only idle one: a presenter that is gone
+     * acknowledges nothing, and QUIC's idle timeout ({@link #QUIC_IDLE_TIMEOUT}) ends the connection. The ping's own
+     * answer is not waited for: it queues behind the session's other calls, which a slow store may hold up.
      */
-    private void keepAlive(Channel ch) {
+    private void keepAlive(Channel ch, long millis) {
         group.schedule(() -> {
             if (ch != channel || !ch.isActive()) {
                 return;
             }
-            call(ch, "ping", new ChatService.ping_args(System.currentTimeMillis())).whenComplete((reply, failure) -> {
-                if (failure instanceof CallTimeoutException) {
-                    log.info("no answer to a ping within {}: reconnecting", options.callTimeout());
-                    ch.close();
-                }
-            });
-            keepAlive(ch);
-        }, KEEP_ALIVE_MILLIS, TimeUnit.MILLISECONDS);
+            call(ch, "ping", new ChatService.ping_args(System.currentTimeMillis()));
+            keepAlive(ch, millis);
+        }, millis, TimeUnit.MILLISECONDS);
     }
 
     private void reconnectLater(String why) {

@@ -16,9 +16,10 @@ import java.util.concurrent.TimeUnit;
  * then TCP starts too, and the first one up carries the session (a TCP attempt still under way is cancelled; a QUIC
  * one goes on, to learn whether UDP gets through, and is closed when it comes up). A QUIC attempt that failed where
  * TCP worked means UDP is blocked on this network: the next connects go straight to TCP for
- * {@link #QUIC_BLOCKED_MILLIS}, then QUIC is tried again. QUIC counts as up once its handshake completed; a 0-RTT
- * session is handed out before that only while QUIC has worked within {@link #QUIC_BLOCKED_MILLIS}, so a cached
- * session cannot hold up the fallback on a network that drops UDP.
+ * {@link #QUIC_BLOCKED_MILLIS}, then QUIC is tried again. A 0-RTT session is handed out before its handshake
+ * completed only while this client saw a QUIC handshake complete within {@link #QUIC_BLOCKED_MILLIS}, so a cached
+ * session cannot hold up the fallback on a network that drops UDP (a first connect of a new client takes the round
+ * trip).
  */
 final class FallbackConnector implements Connector {
     static final long QUIC_HEAD_START_MILLIS = 300;
@@ -52,6 +53,11 @@ final class FallbackConnector implements Connector {
         return quic.inEarlyData(channel);
     }
 
+    @Override
+    public long keepAliveMillis(Channel channel) {
+        return quic.keepAliveMillis(channel);
+    }
+
     /** One connect: QUIC, and TCP after the head start or as soon as QUIC failed. */
     private final class Attempt {
         final InetSocketAddress target;
@@ -78,7 +84,10 @@ final class FallbackConnector implements Connector {
         }
 
         private synchronized void quicUp(Channel channel) {
-            quicWorkedUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(QUIC_BLOCKED_MILLIS);
+            // A 0-RTT stream is handed out before the server answered: only a completed handshake shows QUIC works.
+            if (!quic.inEarlyData(channel)) {
+                quicWorkedUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(QUIC_BLOCKED_MILLIS);
+            }
             if (keep(channel) && overTcp != null) {
                 overTcp.cancel(false);
             }

@@ -15,6 +15,7 @@ import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
+import io.netty.handler.codec.quic.QuicTransportParameters;
 import io.netty.handler.codec.quic.SslEarlyDataReadyEvent;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -34,6 +35,8 @@ import java.util.concurrent.TimeoutException;
  * soon as early data can be sent, not when the handshake completes.
  */
 final class QuicConnector implements Connector {
+
+    static final long KEEP_ALIVE_MILLIS = 20_000;
 
     private final EventLoopGroup group;
     private final QuicSslContext tls;
@@ -121,9 +124,21 @@ final class QuicConnector implements Connector {
         return channel instanceof QuicStreamChannel stream && !stream.parent().isActive();
     }
 
+    /**
+     * A third of the connection's idle timeout (the shorter of the two ends' asks), at most {@link #KEEP_ALIVE_MILLIS}:
+     * NATs forget an idle UDP flow within a minute or two.
+     */
     @Override
-    public boolean needsKeepAlive(Channel channel) {
-        return channel instanceof QuicStreamChannel;
+    public long keepAliveMillis(Channel channel) {
+        if (!(channel instanceof QuicStreamChannel stream)) {
+            return 0;
+        }
+        long idle = idleTimeout.toMillis();
+        QuicTransportParameters peer = stream.parent().peerTransportParameters();
+        if (peer != null && peer.maxIdleTimeout() > 0) {
+            idle = Math.min(idle, peer.maxIdleTimeout());
+        }
+        return Math.max(1, Math.min(KEEP_ALIVE_MILLIS, idle / 3));
     }
 
     /**

@@ -138,6 +138,20 @@ class QuicTest {
     }
 
     @Test
+    void anIdleClientOverQuicKeepsItsSessionPastTheIdleTimeout() throws Exception {
+        // The presenter's idle timeout, 3 s, is also the QUIC connection's: the client pings within it.
+        Presenter presenter = start(b -> b.idleTimeout(Duration.ofSeconds(3)));
+        Device ann = new Device();
+        DuetClient client = system.connect("ann", ChatCluster.newCouple(), "bob",
+                over(Transport.AUTO, presenter.port()), ann);
+        Thread.sleep(10_000);
+        assertEquals(List.of(ConnectionState.CONNECTED), ann.states, "never reconnected");
+        assertEquals(1, client.send("still here").get(WAIT_SECONDS, TimeUnit.SECONDS).getSeq());
+        assertEquals(1, counted("duet.presenter.quic.handshakes", "kind", "full"), "over QUIC, once");
+        assertEquals(0, counted("duet.presenter.limits", "limit", "idle_timeout"));
+    }
+
+    @Test
     void aClientWhoseAddressChangesKeepsItsSession() throws Exception {
         Presenter presenter = start(b -> b);
         proxy = new UdpFaultProxy(new InetSocketAddress("127.0.0.1", presenter.quicPort()));
@@ -165,7 +179,7 @@ class QuicTest {
 
     @Test
     void aResumedSessionSendsItsFirstMessageInTheFirstFlight() throws Exception {
-        // The presenter closes idle clients soon: that is how the first connection ends.
+        // A short idle timeout (also QUIC's): the first connection ends 2 s after its path is black-holed.
         Presenter presenter = start(b -> b.idleTimeout(Duration.ofSeconds(2)));
         // 20 ms each way: the presenter's first answer cannot overtake the client's first flight, as on loopback.
         proxy = new UdpFaultProxy(new InetSocketAddress("127.0.0.1", presenter.quicPort()), Duration.ofMillis(20));
@@ -185,6 +199,7 @@ class QuicTest {
         client[0] = system.connect("ann", ChatCluster.newCouple(), "bob", over(Transport.QUIC, proxy.port()), ann);
         assertEquals(1, client[0].send("first").get(WAIT_SECONDS, TimeUnit.SECONDS).getSeq());
         assertEquals(1, counted("duet.presenter.quic.handshakes", "kind", "full"));
+        proxy.blackHole();
 
         SendResult away = sentWhileAway.get(WAIT_SECONDS, TimeUnit.SECONDS).get(WAIT_SECONDS, TimeUnit.SECONDS);
         assertEquals(2, away.getSeq(), "acknowledged with the client's later packets still held");

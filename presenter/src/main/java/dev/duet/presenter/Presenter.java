@@ -180,7 +180,7 @@ public final class Presenter implements Closeable {
         } catch (Exception e) {
             // A bind failure is a BindException with NIO, a NativeIoException with epoll: with an ephemeral TLS port,
             // any failure to bind that number is taken as the number being taken.
-            if (!onTcpPort || config.port() != 0) {
+            if (e instanceof InterruptedException || !onTcpPort || config.port() != 0) {
                 throw e;
             }
             log.warn("UDP port {} is taken: QUIC listens on an ephemeral port instead", port);

@@ -12,6 +12,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.util.concurrent.ScheduledFuture;
 
 import java.io.Closeable;
 import java.net.InetAddress;
@@ -71,8 +72,11 @@ final class QuicListener implements Closeable {
                         clients.add(stream);
                         // The session is the stream: once it ended (its FIN sent), the connection follows, after a
                         // grace for quiche to deliver the last bytes, unless the client closed it first.
-                        stream.closeFuture().addListener((ChannelFutureListener) closed -> connection.eventLoop()
-                                .schedule(() -> connection.close(), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS));
+                        stream.closeFuture().addListener((ChannelFutureListener) closed -> {
+                            ScheduledFuture<?> grace = connection.eventLoop().schedule(() -> connection.close(),
+                                    CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+                            connection.closeFuture().addListener(gone -> grace.cancel(false));
+                        });
                         stream.pipeline().addLast(
                                 new FirstFrameDecoder(config.maxFirstFrameSize(), config.authTimeout().toMillis()),
                                 new FirstPacketRouter(routing));

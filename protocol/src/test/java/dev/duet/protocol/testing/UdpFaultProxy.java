@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  * an upstream socket of its own, as behind a NAT. {@link #rebind} gives every client a new upstream socket (the
  * target sees each client come from a new port, as after a NAT rebinding or a network change);
  * {@link #holdAfterFirstFlight} lets the next new client's datagrams through only until the target first answered,
- * holding the rest until {@link #release}, so whatever the target received came in the client's first flight. A
+ * holding the rest until {@link #release}, so whatever the target received came in the client's first flight;
+ * {@link #blackHole} drops everything of the clients seen so far, both ways, while both ends believe the path is up. A
  * one-way delay, when given, holds every datagram that long each way, as a long link does (and keeps a loopback
  * target from answering before the client's first flight is all out). Two threads per client; meant for tests with a
  * handful of clients.
@@ -67,6 +68,13 @@ public final class UdpFaultProxy implements Closeable {
     public void rebind() throws IOException {
         for (Association association : associations.values()) {
             association.rebind();
+        }
+    }
+
+    /** Drops every datagram of the clients seen so far, both ways, from now on; new clients get through. */
+    public void blackHole() {
+        for (Association association : associations.values()) {
+            association.blackHole();
         }
     }
 
@@ -130,6 +138,7 @@ public final class UdpFaultProxy implements Closeable {
         private final List<byte[]> held = new ArrayList<>();
         private boolean firstFlightOnly;
         private boolean answered;
+        private boolean blackHoled;
         private DatagramSocket upstream;
 
         Association(SocketAddress client, boolean firstFlightOnly) throws IOException {
@@ -147,6 +156,9 @@ public final class UdpFaultProxy implements Closeable {
         }
 
         synchronized void fromClient(byte[] datagram) {
+            if (blackHoled) {
+                return;
+            }
             if (firstFlightOnly && answered) {
                 held.add(datagram);
             } else {
@@ -175,9 +187,17 @@ public final class UdpFaultProxy implements Closeable {
         /** The client has an answer from the target now: what it sends from here on is past its first flight. */
         private void toClient(byte[] datagram) throws IOException {
             synchronized (this) {
+                if (blackHoled) {
+                    return;
+                }
                 answered = true;
             }
             front.send(new DatagramPacket(datagram, datagram.length, client));
+        }
+
+        synchronized void blackHole() {
+            blackHoled = true;
+            held.clear();
         }
 
         synchronized void rebind() throws IOException {
