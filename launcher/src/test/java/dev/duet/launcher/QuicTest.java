@@ -236,6 +236,39 @@ class QuicTest {
     }
 
     @Test
+    void aSendIsDeliveredWhenThePresenterRefusesTheEarlyData() throws Exception {
+        // The first presenter's tickets mean nothing to the second (ticket keys of its own): the client's 0-RTT is
+        // refused, and what it sent as early data must still arrive.
+        Presenter first = start(b -> b.idleTimeout(Duration.ofSeconds(2)).ticketKeys("/quic-keys-a",
+                Duration.ofHours(1)));
+        proxy = new UdpFaultProxy(new InetSocketAddress("127.0.0.1", first.quicPort()));
+        CompletableFuture<CompletableFuture<SendResult>> sentWhileAway = new CompletableFuture<>();
+        DuetClient[] client = new DuetClient[1];
+        Device ann = new Device() {
+            @Override
+            public void stateChanged(ConnectionState state) {
+                super.stateChanged(state);
+                if (state == ConnectionState.RECONNECTING && !sentWhileAway.isDone()) {
+                    sentWhileAway.complete(client[0].send("sent while away"));
+                }
+            }
+        };
+        client[0] = system.connect("ann", ChatCluster.newCouple(), "bob", over(Transport.QUIC, proxy.port()), ann);
+        assertEquals(1, client[0].send("first").get(WAIT_SECONDS, TimeUnit.SECONDS).getSeq());
+
+        Presenter second = system.startPresenter(b -> b.ticketKeys("/quic-keys-b", Duration.ofHours(1)));
+        proxy.retarget(new InetSocketAddress("127.0.0.1", second.quicPort()));
+        proxy.blackHole();
+        SendResult away = sentWhileAway.get(WAIT_SECONDS, TimeUnit.SECONDS).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertEquals(2, away.getSeq());
+        assertEquals(2, client[0].history(0, 10).get(WAIT_SECONDS, TimeUnit.SECONDS).getMessagesSize(),
+                "each stored once");
+        assertEquals(0, counted("duet.presenter.quic.early_data"), "the second presenter took no early data");
+        assertEquals(0, counted("duet.presenter.quic.handshakes", "kind", "resumed"), "its ticket was refused");
+        assertEquals(2, counted("duet.presenter.quic.handshakes", "kind", "full"));
+    }
+
+    @Test
     void aPresenterAtItsCapOfQuicConnectionsSendsAutoClientsToTcp() throws Exception {
         Presenter presenter = start(b -> b.maxQuicConnections(0));
         Device ann = new Device();

@@ -32,7 +32,7 @@ public final class UdpFaultProxy implements Closeable {
     private static final int MAX_DATAGRAM = 65_535;
 
     private final DatagramSocket front;
-    private final InetSocketAddress target;
+    private volatile InetSocketAddress target;
     private final Map<SocketAddress, Association> associations = new ConcurrentHashMap<>();
     private final long delayMillis;
     private final ScheduledExecutorService delayed = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -69,6 +69,11 @@ public final class UdpFaultProxy implements Closeable {
         for (Association association : associations.values()) {
             association.rebind();
         }
+    }
+
+    /** Sends what comes from now on to {@code next} instead (a server replaced behind the same address). */
+    public void retarget(InetSocketAddress next) {
+        target = next;
     }
 
     /** Drops every datagram of the clients seen so far, both ways, from now on; new clients get through. */
