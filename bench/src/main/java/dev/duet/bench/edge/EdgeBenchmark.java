@@ -330,28 +330,43 @@ public final class EdgeBenchmark {
      * live heap per connection over the second half and the classes that hold it, from heap histograms.
      */
     long[] idleMemory(Target target, int count, boolean jvm) throws Exception {
+        return idleMemory(target, count, jvm, "edge",
+                n -> openAuthenticated(target, n, new ArrayList<>(), new Recorder(3)));
+    }
+
+    /** Opens {@code count} idle connections to a target, each with an authenticated session. */
+    interface IdleOpener {
+        List<? extends Channel> open(int count) throws Exception;
+    }
+
+    /**
+     * {@link #idleMemory(Target, int, boolean)} with the connections {@code opener} opens; a JVM target's heap line
+     * is printed under {@code benchmark}.
+     */
+    static long[] idleMemory(Target target, int count, boolean jvm, String benchmark, IdleOpener opener)
+            throws Exception {
         int half = count / 2;
         settle(target, jvm);
         long before = ProcessStats.rssBytes(target.pid());
         long compilationsBefore = jvm ? ProcessStats.jitCompilations(target.pid()) : 0;
-        List<Channel> channels = openAuthenticated(target, half, new ArrayList<>(), new Recorder(3));
+        List<Channel> channels = new ArrayList<>(opener.open(half));
         Thread.sleep(3_000);
         settle(target, jvm);
         HeapHistogram heapAtHalf = jvm ? HeapHistogram.of(target.pid()) : null;
         long heapRssAtHalf = jvm ? ProcessStats.heapRssBytes(target.pid()) : 0;
         long atHalf = ProcessStats.rssBytes(target.pid());
         long compilationsAtHalf = jvm ? ProcessStats.jitCompilations(target.pid()) : 0;
-        channels.addAll(openAuthenticated(target, count - half, new ArrayList<>(), new Recorder(3)));
+        channels.addAll(opener.open(count - half));
         Thread.sleep(3_000);
         settle(target, jvm);
         long after = ProcessStats.rssBytes(target.pid());
         if (jvm) {
             long heapRssGrowth = ProcessStats.heapRssBytes(target.pid()) - heapRssAtHalf;
             HeapHistogram heapAfter = HeapHistogram.of(target.pid());
-            System.out.printf(Locale.ROOT, "{\"benchmark\":\"edge\",\"metric\":\"idle-heap-per-connection\","
+            System.out.printf(Locale.ROOT, "{\"benchmark\":\"%s\",\"metric\":\"idle-heap-per-connection\","
                             + "\"connections\":%d,\"unit\":\"bytes\",\"presenter\":%.1f,\"heapRss\":%.1f,"
                             + "\"nonHeapRss\":%.1f,\"jitCompilationsFirstHalf\":%d,"
-                            + "\"jitCompilationsSecondHalf\":%d,\"topClasses\":%s}%n", count,
+                            + "\"jitCompilationsSecondHalf\":%d,\"topClasses\":%s}%n", benchmark, count,
                     (double) (heapAfter.totalBytes() - heapAtHalf.totalBytes()) / (count - half),
                     (double) heapRssGrowth / (count - half),
                     (double) (after - atHalf - heapRssGrowth) / (count - half),
@@ -515,7 +530,7 @@ public final class EdgeBenchmark {
                 completed == 0 ? 0 : cpu * 1000.0 / completed, loadSide / 1000.0 / seconds};
     }
 
-    private static void closeAll(List<Channel> channels) throws InterruptedException {
+    private static void closeAll(List<? extends Channel> channels) throws InterruptedException {
         for (Channel channel : channels) {
             channel.close().sync();
         }

@@ -168,7 +168,10 @@ public final class QuicBenchmark {
                 median + notDelayed);
     }
 
-    /** As {@link EdgeBenchmark#idleMemory} for TLS: {total, marginal} resident bytes per idle QUIC connection. */
+    /**
+     * {@link EdgeBenchmark#idleMemory}, over QUIC: {total, marginal} resident bytes per idle QUIC connection, and the
+     * presenter's heap per connection.
+     */
     private long[] quicIdleMemory(EdgeBenchmark.Target presenter, int count) throws Exception {
         QuicSslContext tls = QuicSslContextBuilder.forClient().trustManager(certificate.toFile())
                 .applicationProtocols(QuicSettings.ALPN).build();
@@ -184,40 +187,18 @@ public final class QuicBenchmark {
             Channel udp = new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec)
                     .bind(0).sync().channel();
             InetSocketAddress target = new InetSocketAddress("127.0.0.1", presenter.port());
-            int half = count / 2;
-            EdgeBenchmark.settle(presenter, true);
-            long before = ProcessStats.rssBytes(presenter.pid());
-            List<QuicChannel> connections = new ArrayList<>(openQuic(udp, target, half, "a"));
-            Thread.sleep(3_000);
-            EdgeBenchmark.settle(presenter, true);
-            HeapHistogram heapAtHalf = HeapHistogram.of(presenter.pid());
-            long heapRssAtHalf = ProcessStats.heapRssBytes(presenter.pid());
-            long atHalf = ProcessStats.rssBytes(presenter.pid());
-            connections.addAll(openQuic(udp, target, count - half, "b"));
-            Thread.sleep(3_000);
-            EdgeBenchmark.settle(presenter, true);
-            long after = ProcessStats.rssBytes(presenter.pid());
-            long heapRssGrowth = ProcessStats.heapRssBytes(presenter.pid()) - heapRssAtHalf;
-            HeapHistogram heapAfter = HeapHistogram.of(presenter.pid());
-            System.out.printf(Locale.ROOT, "{\"benchmark\":\"quic\",\"metric\":\"idle-heap-per-quic-connection\","
-                            + "\"connections\":%d,\"unit\":\"bytes\",\"liveHeap\":%.1f,\"heapRss\":%.1f,"
-                            + "\"nonHeapRss\":%.1f,\"topClasses\":%s}%n", count,
-                    (double) (heapAfter.totalBytes() - heapAtHalf.totalBytes()) / (count - half),
-                    (double) heapRssGrowth / (count - half), (double) (after - atHalf - heapRssGrowth) / (count - half),
-                    heapAfter.growthPerConnectionJson(heapAtHalf, count - half, 25));
-            for (QuicChannel connection : connections) {
-                connection.close();
-            }
+            long[] bytes = EdgeBenchmark.idleMemory(presenter, count, true, "quic", n -> openQuic(udp, target, n));
             udp.close().sync();
-            return new long[]{(after - before) / count, (after - atHalf) / (count - half)};
+            return bytes;
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 
     /** Opens {@code count} QUIC connections over one UDP socket, each with an authenticated session on its stream. */
-    private List<QuicChannel> openQuic(Channel udp, InetSocketAddress target, int count, String run) throws Exception {
+    private List<QuicChannel> openQuic(Channel udp, InetSocketAddress target, int count) throws Exception {
         List<QuicChannel> connections = new ArrayList<>();
+        String run = Long.toString(System.nanoTime(), 36);
         List<CompletableFuture<Void>> ready = new ArrayList<>();
         Semaphore inFlight = new Semaphore(OPENING_AT_ONCE);
         for (int i = 0; i < count; i++) {
